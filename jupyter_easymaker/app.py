@@ -1,0 +1,114 @@
+"""The Jupyter server extension: configuration, wiring, handler registration."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import CaselessStrEnum, Dict, Float, List, Unicode, default
+
+from .api import routes
+from .backends.local import LocalBackend
+from .controller import Controller
+from .platform import Catalog, Platform
+from .resources.catalog import ALGORITHMS, DEFAULT_IMAGES, DEFAULT_INSTANCE_TYPES, image_from_config, instance_type_from_config
+from .storage import StorageConfig
+from .store import Store
+
+
+def default_data_dir() -> Path:
+    """As in the notebook pod: /root/easymaker where that exists, else ~/easymaker; EM_DATA_DIR overrides."""
+    if os.environ.get("EM_DATA_DIR"):
+        return Path(os.environ["EM_DATA_DIR"]).expanduser()
+    pod = Path("/root/easymaker")
+    return pod if pod.is_dir() else Path.home() / "easymaker"
+
+
+class EasyMakerApp(ExtensionApp):
+    name = "jupyter_easymaker"
+    description = "AI EasyMaker resources (experiments, trainings, …) behind one REST API."
+
+    backend = CaselessStrEnum(
+        ["local"], default_value="local", config=True,
+        help="Where work runs. 'local': detached processes on this machine.",
+    )  # fmt: skip
+    data_dir = Unicode(config=True, help="Platform state, object store, TensorBoard logs, custom-conda-envs/.")
+    database_url = Unicode(config=True, help="SQLAlchemy URL of the store. Default: SQLite in data_dir.")
+    default_appkey = Unicode("local", config=True, help="The appkey (project) the lab and magics use by default.")
+    region = Unicode("local", config=True, help="Reported to workloads as EM_REGION.")
+    instance_types = List(
+        Dict(), default_value=None, allow_none=True, config=True,
+        help="Instance type catalog, replacing the default one: [{name, vcpus, ramMb, diskGb, coreType, gpuCount}].",
+    )  # fmt: skip
+    images = List(Dict(), config=True, help="Extra images added to the console guide's base images.")
+    image_environments = Dict(
+        config=True,
+        help="Image name or id -> Python interpreter (or environment directory) that stands in for it locally. "
+        "Relative paths are taken from data_dir (e.g. 'custom-conda-envs/torch'). Default: the server's Python.",
+    )
+    nas_mounts = Dict(config=True, help="NAS id -> local directory, so nas://{id}:/{path} URIs resolve here.")
+    object_store_root = Unicode(config=True, help="Local object store behind obs:// URIs. Default: data_dir/object-storage.")
+    controller_interval = Float(0.5, config=True, help="Seconds between reconcile passes.")
+
+    @default("data_dir")
+    def _default_data_dir(self) -> str:
+        return str(default_data_dir())
+
+    def initialize_settings(self) -> None:
+        data_dir = Path(self.data_dir).expanduser()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        catalog = self.build_catalog()
+        storage = StorageConfig(
+            object_store_root=Path(self.object_store_root or data_dir / "object-storage"),
+            nas_mounts={k: Path(v) for k, v in self.nas_mounts.items()},
+            local_root=Path(self.serverapp.root_dir),
+        )
+        storage.object_store_root.mkdir(parents=True, exist_ok=True)
+        store = Store(self.database_url or f"sqlite:///{data_dir / 'easymaker.db'}")
+        backend = LocalBackend(data_dir / "runs", storage, self.image_pythons(catalog, data_dir))
+        self.platform = Platform(store=store, catalog=catalog, backend=backend, storage=storage, data_dir=data_dir,
+                                 region=self.region)  # fmt: skip
+        self.controller = Controller(self.platform, self.controller_interval)
+        self.platform.wake = self.controller.wake
+        self.settings.update(easymaker_platform=self.platform, easymaker_default_appkey=self.default_appkey)
+
+    def build_catalog(self) -> Catalog:
+        images = [*DEFAULT_IMAGES, *(image_from_config(d) for d in self.images)]
+        flavors = DEFAULT_INSTANCE_TYPES if self.instance_types is None else [
+            instance_type_from_config(d) for d in self.instance_types
+        ]  # fmt: skip
+        return Catalog(
+            images={i.image_id: i for i in images},
+            instance_types={f.id: f for f in flavors},
+            algorithms={a.algorithm_id: a for a in ALGORITHMS},
+        )
+
+    def image_pythons(self, catalog: Catalog, data_dir: Path) -> dict[str, str]:
+        by_name = {i.image_name: i.image_id for i in catalog.images.values()}
+        result = {}
+        for key, target in self.image_environments.items():
+            image_id = by_name.get(key, key)
+            if image_id not in catalog.images:
+                raise ValueError(f"EasyMakerApp.image_environments: no image named or with id '{key}'")
+            path = Path(target).expanduser()
+            path = path if path.is_absolute() else data_dir / path
+            result[image_id] = str(path / "bin" / "python" if path.is_dir() else path)
+        return result
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(routes(self.serverapp.base_url))
+
+    async def _start_jupyter_server_extension(self, serverapp) -> None:
+        self.controller.start()
+
+    async def stop_extension(self) -> None:
+        await self.controller.stop()
+        self.platform.store.close()
+
+
+main = launch_new_instance = EasyMakerApp.launch_instance
+
+if __name__ == "__main__":
+    sys.exit(main())

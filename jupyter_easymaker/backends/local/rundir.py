@@ -1,0 +1,65 @@
+"""The files through which a detached runner and the server talk. Written atomically; read by either side."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import psutil
+
+
+class RunDir:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.spec = root / "spec.json"
+        self.started = root / "started"  # created with O_EXCL: whoever creates it owns the run
+        self.runner = root / "runner.json"
+        self.status = root / "status.json"
+        self.result = root / "result.json"
+        self.stop = root / "stop"
+        self.logs = root / "logs.jsonl"
+        self.usage = root / "usage.jsonl"
+        self.workers = root / "workers.json"
+        self.work = root / "work"
+
+    def claim(self) -> bool:
+        """Take ownership of the run; False if another runner already has (so nothing runs twice)."""
+        try:
+            fd = os.open(self.started, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
+        os.write(fd, str(time.time()).encode())
+        os.close(fd)
+        return True
+
+    def runner_alive(self) -> bool:
+        info = read_json(self.runner)
+        return bool(info) and process_alive(info["pid"], info["create_time"])
+
+
+def write_json(path: Path, data: object) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data))
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def process_identity(pid: int) -> dict:
+    return {"pid": pid, "create_time": psutil.Process(pid).create_time()}
+
+
+def process_alive(pid: int, create_time: float) -> bool:
+    """True if `pid` is still the process that started at `create_time` (pids get reused)."""
+    try:
+        proc = psutil.Process(pid)
+        return abs(proc.create_time() - create_time) < 0.01 and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False

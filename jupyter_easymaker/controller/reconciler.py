@@ -1,0 +1,224 @@
+"""Moves experiments and trainings from their desired state to what the backend reports.
+
+The store is the truth: the API writes desired state (a new training, a stop request) and wakes
+the controller; each pass observes the backend and records what it saw. A pass can be cut off at
+any point (the server killed) and the next pass, in this process or a new one, continues from the
+store without starting anything twice, because submitting is idempotent in every backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..backends import LogLine, Phase
+from ..platform import Platform, now
+from ..resources import trainings
+from ..resources.schema import KATIB_DEFAULT_METRIC_FILTER
+from ..resources.statuses import TRAINING_FINAL, ExperimentStatus, TrainingStatus
+from ..store import ExperimentRow, LogRow, MetricRow, TrainingRow, UsageRow
+
+log = logging.getLogger(__name__)
+
+PHASE_STATUS = {
+    Phase.PENDING: TrainingStatus.CREATE_IN_PROGRESS,
+    Phase.STAGING: TrainingStatus.CREATE_IN_PROGRESS,
+    Phase.RUNNING: TrainingStatus.RUNNING,
+    Phase.UPLOADING: TrainingStatus.COMPLETE_IN_PROGRESS,
+    Phase.FAILING: TrainingStatus.FAIL_TRAIN_IN_PROGRESS,
+    Phase.STOPPING: TrainingStatus.STOP_IN_PROGRESS,
+    Phase.SUCCEEDED: TrainingStatus.COMPLETE,
+    Phase.FAILED: TrainingStatus.FAIL_TRAIN,
+    Phase.CREATE_FAILED: TrainingStatus.CREATE_FAILED,
+    Phase.STOPPED: TrainingStatus.STOPPED,
+    Phase.LOST: TrainingStatus.FAIL_TRAIN,
+}
+STREAM_LEVEL = {"stdout": "INFO", "stderr": "ERROR", "system": "INFO"}
+
+
+def utc(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, timezone.utc).replace(tzinfo=None)
+
+
+class Controller:
+    def __init__(self, platform: Platform, interval: float = 0.5) -> None:
+        self.platform = platform
+        self.interval = interval
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task | None = None
+        self._lock = threading.Lock()
+        self._metric_steps: dict[str, dict[str, int]] = {}
+
+    # -- running ---------------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._loop = asyncio.get_event_loop()
+        self._wake = asyncio.Event()
+        self._task = self._loop.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    def wake(self) -> None:
+        """Thread-safe: ask for a pass now rather than at the next tick."""
+        if self._loop and self._wake:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def _run(self) -> None:
+        assert self._wake is not None
+        while True:
+            self._wake.clear()
+            try:
+                await asyncio.to_thread(self.reconcile_once)
+            except Exception:  # one bad pass must not end the loop
+                log.exception("reconcile pass failed")
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            except asyncio.TimeoutError:
+                pass
+
+    # -- one pass --------------------------------------------------------------------------------------------------
+
+    def reconcile_once(self) -> None:
+        with self._lock:
+            self._experiments()
+            with self.platform.store.session() as session:
+                ids = session.scalars(
+                    select(TrainingRow.id).where(TrainingRow.status.not_in([s.value for s in TRAINING_FINAL]))
+                ).all()
+            for training_id in ids:
+                try:
+                    self._training(training_id)
+                except Exception:
+                    self._metric_steps.pop(training_id, None)  # its transaction rolled back
+                    log.exception("reconciling training %s failed", training_id)
+
+    def _experiments(self) -> None:
+        with self.platform.store.session() as session:
+            pending = session.scalars(
+                select(ExperimentRow).where(
+                    ExperimentRow.status.in_(
+                        [ExperimentStatus.CREATE_REQUESTED.value, ExperimentStatus.CREATE_IN_PROGRESS.value]
+                    )
+                )
+            ).all()
+            for row in pending:
+                row.status, row.updated_at = ExperimentStatus.CREATE_IN_PROGRESS.value, now()
+        for row in pending:
+            try:
+                self.platform.tensorboard_dir(row.appkey, row.id).mkdir(parents=True, exist_ok=True)
+                status, reason = ExperimentStatus.ACTIVE, None
+            except OSError as err:
+                status, reason = ExperimentStatus.CREATE_FAILED, f"Could not create the TensorBoard directory: {err}"
+            with self.platform.store.session() as session:
+                current = session.get(ExperimentRow, row.id)
+                if current is not None:
+                    current.status, current.status_reason, current.updated_at = status.value, reason, now()
+
+    def _training(self, training_id: str) -> None:
+        backend = self.platform.backend
+        with self.platform.store.session() as session:
+            row = session.get(TrainingRow, training_id)
+            if row is None or TrainingStatus(row.status) in TRAINING_FINAL:
+                return
+            if not row.submitted:
+                self._submit(session, row)
+                return
+            if row.stop_requested:
+                backend.stop(row.id)
+            observation = backend.observe(row.id)
+            if observation.phase == Phase.PENDING:
+                backend.submit(trainings.work_spec(self.platform, row))  # idempotent: restarts a lost launch only
+            self._ingest(session, row, drain=observation.phase.final)
+            status = PHASE_STATUS[observation.phase]
+            if row.stop_requested and not observation.phase.final:
+                status = TrainingStatus.STOP_IN_PROGRESS
+            if observation.started_at:
+                trainings.started(row, utc(observation.started_at))
+            if observation.applied_resources and row.applied_resources != observation.applied_resources:
+                row.applied_resources = observation.applied_resources
+            if observation.phase.final:
+                row.finished_at = utc(observation.finished_at) if observation.finished_at else now()
+                if row.started_at is None:
+                    row.started_at = row.finished_at
+                row.status_reason = observation.message or None
+                self._metric_steps.pop(row.id, None)
+            elif observation.message:
+                row.status_reason = observation.message
+            if row.status != status.value:
+                row.status, row.updated_at = status.value, now()
+
+    def _submit(self, session: Session, row: TrainingRow) -> None:
+        experiment = session.get(ExperimentRow, row.experiment_id)
+        if experiment is None or experiment.status == ExperimentStatus.CREATE_FAILED.value:
+            row.status, row.finished_at = TrainingStatus.CREATE_FAILED.value, now()
+            row.status_reason = "Its experiment could not be created."
+            return
+        if experiment.status != ExperimentStatus.ACTIVE.value:
+            return  # wait for the experiment
+        claim = (
+            update(TrainingRow)
+            .where(TrainingRow.id == row.id, TrainingRow.submitted.is_(False), TrainingRow.status == row.status)
+            .values(submitted=True, status=TrainingStatus.CREATE_IN_PROGRESS.value, updated_at=now())
+        )
+        if session.execute(claim).rowcount:  # else a stop request got there first
+            self.platform.backend.submit(trainings.work_spec(self.platform, row))
+
+    # -- logs, metrics, usage --------------------------------------------------------------------------------------
+
+    def _ingest(self, session: Session, row: TrainingRow, drain: bool) -> None:
+        """Copy new log lines (and the metrics in them) and usage samples into the store, in this transaction,
+        together with the cursors: a pass cut off half-way re-reads from the old cursor, so nothing doubles."""
+        backend = self.platform.backend
+        pattern = re.compile(row.config.get("metricRegex") or KATIB_DEFAULT_METRIC_FILTER)
+        while True:
+            lines, cursor = backend.read_logs(row.id, row.log_cursor)
+            for line in lines:
+                self._store_line(session, row, line, pattern)
+            row.log_cursor = cursor
+            if not lines or not drain:
+                break
+        samples, cursor = backend.read_usage(row.id, row.usage_cursor)
+        session.add_all(
+            UsageRow(resource_id=row.id, time=utc(s.time), cpu_percent=s.cpu_percent, memory_bytes=s.memory_bytes)
+            for s in samples
+        )
+        row.usage_cursor = cursor
+
+    def _store_line(self, session: Session, row: TrainingRow, line: LogLine, pattern: re.Pattern) -> None:
+        stream, _, level = line.stream.partition(":")
+        session.add(
+            LogRow(
+                appkey=row.appkey, category=trainings.CATEGORY, resource_id=row.id,
+                log_level=level or STREAM_LEVEL.get(stream, "INFO"), body=line.text, time=utc(line.time), rank=line.rank,
+            )
+        )  # fmt: skip
+        if stream == "system" or line.rank != 0:
+            return
+        steps = self._steps(session, row.id)
+        for match in pattern.finditer(line.text):
+            name, raw = match.group(1), match.group(2)
+            try:
+                value = float(raw)
+            except (TypeError, ValueError):
+                continue
+            steps[name] = steps.get(name, -1) + 1
+            session.add(MetricRow(resource_id=row.id, name=name, value=value, step=steps[name], time=utc(line.time)))
+
+    def _steps(self, session: Session, training_id: str) -> dict[str, int]:
+        if training_id not in self._metric_steps:
+            query = select(MetricRow.name, func.max(MetricRow.step)).where(MetricRow.resource_id == training_id)
+            self._metric_steps[training_id] = dict(session.execute(query.group_by(MetricRow.name)).all())
+        return self._metric_steps[training_id]

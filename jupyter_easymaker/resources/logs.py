@@ -1,0 +1,64 @@
+"""Logs with the Log & Crash Search fields of the console guide's appendix 2."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..errors import invalid
+from ..platform import Platform, wire_time
+from ..store import LogRow
+
+LOG_TYPE = "NHNCloud-AIEasyMaker"
+RESOURCE_FIELD = {"easymaker.training": "trainingId"}
+LEVELS = ("INFO", "WARNING", "ERROR")
+MAX_LIMIT = 10000
+
+
+def to_wire(row: LogRow) -> dict:
+    return {
+        "logId": row.id,
+        "easymakerAppKey": row.appkey,
+        "category": row.category,
+        "logLevel": row.log_level,
+        "body": row.body,
+        "logType": LOG_TYPE,
+        "time": wire_time(row.time),
+        RESOURCE_FIELD.get(row.category, "resourceId"): row.resource_id,
+        "rank": row.rank,
+    }
+
+
+def query(platform: Platform, appkey: str, filters: dict[str, str | None]) -> tuple[list[dict], int | None]:
+    """Oldest first after `after` (a logId); `tail` gives the last N instead. Returns the records and the next cursor."""
+    limit = _int(filters.get("limit"), "limit", 1000)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise invalid("limit", f"must be between 1 and {MAX_LIMIT}")
+    stmt = select(LogRow).where(LogRow.appkey == appkey)
+    if filters.get("trainingId"):
+        stmt = stmt.where(LogRow.resource_id == filters["trainingId"])
+    if filters.get("category"):
+        stmt = stmt.where(LogRow.category == filters["category"])
+    if filters.get("logLevel"):
+        level = filters["logLevel"].upper()
+        if level not in LEVELS:
+            raise invalid("logLevel", f"must be one of {', '.join(LEVELS)}")
+        stmt = stmt.where(LogRow.log_level == level)
+    if filters.get("query"):
+        stmt = stmt.where(LogRow.body.icontains(filters["query"], autoescape=True))
+    tail = filters.get("tail")
+    with platform.store.session() as session:
+        if tail:
+            rows = list(session.scalars(stmt.order_by(LogRow.id.desc()).limit(_int(tail, "tail", 100))))[::-1]
+        else:
+            stmt = stmt.where(LogRow.id > _int(filters.get("after"), "after", 0))
+            rows = list(session.scalars(stmt.order_by(LogRow.id).limit(limit)))
+    return [to_wire(r) for r in rows], (rows[-1].id if rows else _int(filters.get("after"), "after", 0))
+
+
+def _int(value: str | None, name: str, default: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise invalid(name, f"must be an integer, not '{value}'") from None

@@ -1,0 +1,225 @@
+"""Request bodies as the SDK sends them: camelCase, unknown fields refused, types checked strictly."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from ..errors import EasyMakerError, FieldError, invalid_fields
+from ..storage import StorageError, validate_uri
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+NAME_RULE = "use 1-50 letters, digits, '-' or '_', starting with a letter or digit"
+KATIB_DEFAULT_METRIC_FILTER = r"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)"
+
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", strict=True)
+
+
+class PipelineContext(Body):
+    """Fields the SDK adds to every create body when it runs inside a pipeline run."""
+
+    parent_pipeline_run_id: str | None = None
+    parent_pipeline_run_task_name: str | None = None
+
+
+def _check_name(value: str | None) -> str | None:
+    if value is not None and not re.match(NAME_PATTERN, value):
+        raise ValueError(NAME_RULE)
+    return value
+
+
+def _check_uri(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            validate_uri(value)
+        except StorageError as err:
+            raise ValueError(str(err)) from None
+    return value
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=50), AfterValidator(_check_name)]
+Description = Annotated[str, StringConstraints(max_length=255)]
+Ident = Annotated[str, StringConstraints(min_length=1, max_length=36)]
+Uri = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(_check_uri)]
+
+
+class Parameter(Body):
+    parameter_name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    parameter_value: Annotated[str, StringConstraints(max_length=1000)]
+
+    @field_validator("parameter_name")
+    @classmethod
+    def _usable_as_argument(cls, value: str) -> str:
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_.-]*$", value):
+            raise ValueError("use letters, digits, '_', '-' or '.', starting with a letter or '_' (it becomes --name)")
+        return value
+
+
+class Dataset(Body):
+    dataset_name: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+    data_uri: Uri
+    dataset_format_code: Literal["CHAT_TEMPLATE", "COMPLETION"] | None = None
+    dataset_split_code: Literal["TRAIN", "VALIDATION", "TEST"] | None = None
+
+    @field_validator("dataset_name")
+    @classmethod
+    def _usable_as_env(cls, value: str) -> str:
+        if not re.match(r"^[A-Za-z0-9_-]+$", value):
+            raise ValueError("use letters, digits, '_' or '-' (it becomes EM_DATASET_<NAME>)")
+        return value
+
+
+
+class TrainingConfig(Body):
+    """What a training template holds and a training runs. Every field optional here; see `required_training_fields`."""
+
+    image_id: Ident | None = None
+    flavor_id: Ident | None = None
+    instance_count: Annotated[int, Field(ge=1, le=10)] | None = None
+    nproc_per_node: Annotated[int, Field(ge=1)] | None = None
+    use_torchrun: bool | None = None
+    data_storage_size: Annotated[int, Field(ge=300, le=10000)] | None = None
+    algorithm_id: Ident | None = None
+    source_dir_uri: Uri | None = None
+    entry_point: Uri | None = None
+    hyperparameter_list: Annotated[list[Parameter], Field(max_length=100)] | None = None
+    dataset_list: Annotated[list[Dataset], Field(max_length=10)] | None = None
+    check_point_input_uri: Uri | None = None
+    check_point_upload_uri: Uri | None = None
+    model_upload_uri: Uri | None = None
+    timeout_minutes: Annotated[int, Field(ge=1, le=43200)] | None = None
+    use_log: bool | None = None
+    metric_regex: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
+
+
+    @field_validator("entry_point")
+    @classmethod
+    def _relative_file(cls, value: str | None) -> str | None:
+        if value is not None and (value.startswith("/") or ".." in value.replace("\\", "/").split("/")):
+            raise ValueError("must be a file path relative to sourceDirUri, without '..'")
+        return value
+
+    @field_validator("hyperparameter_list")
+    @classmethod
+    def _unique_hyperparameters(cls, value: list[Parameter] | None) -> list[Parameter] | None:
+        _refuse_duplicates([p.parameter_name for p in value or []], "hyperparameter")
+        return value
+
+    @field_validator("dataset_list")
+    @classmethod
+    def _unique_datasets(cls, value: list[Dataset] | None) -> list[Dataset] | None:
+        names = [d.dataset_name.upper().replace("-", "_") for d in value or []]
+        _refuse_duplicates(names, "dataset (names are compared as EM_DATASET_<NAME>)")
+        return value
+
+    @field_validator("metric_regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                pattern = re.compile(value)
+            except re.error as err:
+                raise ValueError(f"is not a valid regular expression ({err})") from None
+            if pattern.groups < 2:
+                raise ValueError("needs two groups: the metric name and its value, as in Katib's filter")
+        return value
+
+
+TRAINING_DEFAULTS: dict[str, Any] = {
+    "instanceCount": 1,
+    "nprocPerNode": 1,
+    "useTorchrun": False,
+    "hyperparameterList": [],
+    "datasetList": [],
+    "timeoutMinutes": 43200,
+    "useLog": False,
+}
+
+
+class TrainingCreate(TrainingConfig, PipelineContext):
+    training_name: Name
+    description: Description | None = None
+    experiment_id: Ident | None = None
+    experiment_name: Name | None = None
+    experiment_description: Description | None = None
+    training_template_id: Ident | None = None
+    training_type_code: Literal["NORMAL"] = "NORMAL"
+
+
+
+class TrainingCopy(TrainingConfig):
+    """Copy a training: a new name, any setting changed, everything else as the original."""
+
+    training_name: Name | None = None
+    description: Description | None = None
+    experiment_id: Ident | None = None
+
+
+
+class TemplateCreate(TrainingConfig):
+    training_template_name: Name
+    description: Description | None = None
+
+
+
+class TemplateUpdate(TrainingConfig):
+    training_template_name: Name | None = None
+    description: Description | None = None
+
+
+
+class ExperimentCreate(PipelineContext):
+    experiment_name: Name
+    description: Description | None = None
+
+
+
+class ExperimentUpdate(Body):
+    description: Description | None = None
+
+
+def _refuse_duplicates(names: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{what} '{name}' appears twice")
+        seen.add(name)
+
+
+B = TypeVar("B", bound=BaseModel)
+
+
+def parse(model: type[B], data: Any) -> B:
+    """Validate a decoded JSON body; a 400 naming every wrong field (by its camelCase path) otherwise."""
+    if not isinstance(data, dict):
+        raise EasyMakerError("The request body must be a JSON object.", 400)
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise invalid_fields([_field_error(e) for e in err.errors()]) from None
+
+
+def _field_error(error: dict) -> FieldError:
+    path = ""
+    for part in error["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        message = "unknown field; remove it (field names are camelCase, as the SDK sends them)"
+    elif kind == "missing":
+        message = "is required"
+    else:
+        message = error["msg"].removeprefix("Value error, ")
+    return FieldError(path or "body", message)
+
+
+def config_fields(model: BaseModel) -> dict[str, Any]:
+    """The TrainingConfig fields that were given, as camelCase wire JSON."""
+    names = set(TrainingConfig.model_fields) & model.model_fields_set
+    return model.model_dump(by_alias=True, include=names, mode="json")

@@ -1,0 +1,347 @@
+"""Trainings: the console guide's Training chapter, with the workload contract of DESIGN.md."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..backends import WorkSpec
+from ..backends.base import ImageRef, Resources
+from ..errors import FieldError, conflict, invalid, invalid_fields, not_found
+from ..platform import Platform, new_id, now, wire_time
+from ..storage import StorageError, exists, resolve
+from ..store import ExperimentRow, LogRow, MetricRow, TemplateRow, TrainingRow, UsageRow
+from . import experiments
+from .naming import free_copy_name
+from .schema import TRAINING_DEFAULTS, TrainingConfig, TrainingCopy, TrainingCreate, config_fields, parse
+from .statuses import TRAINING_FINAL, TRAINING_STOPPABLE, ExperimentStatus, TrainingStatus
+
+CATEGORY = "easymaker.training"
+URI_FIELDS = ("sourceDirUri", "modelUploadUri", "checkPointInputUri", "checkPointUploadUri")
+
+
+# -- rules -------------------------------------------------------------------------------------------------------------
+
+
+def check_config(platform: Platform, config: dict) -> dict:
+    """Apply defaults and the cross-field rules; a 400 naming each field that is wrong."""
+    config = {**TRAINING_DEFAULTS, **{k: v for k, v in config.items() if v is not None}}
+    errors: list[FieldError] = []
+    for required in ("imageId", "flavorId", "modelUploadUri"):
+        if not config.get(required):
+            errors.append(FieldError(required, "is required"))
+    catalog = platform.catalog
+    image = catalog.images.get(config.get("imageId", ""))
+    flavor = catalog.instance_types.get(config.get("flavorId", ""))
+    if config.get("imageId") and image is None:
+        errors.append(FieldError("imageId", f"no image with id '{config['imageId']}'; GET …/images lists them"))
+    if config.get("flavorId") and flavor is None:
+        errors.append(FieldError("flavorId", f"no instance type with id '{config['flavorId']}'; GET …/flavors lists them"))
+    if image is not None and image.image_type_code != "TRAINING":
+        errors.append(FieldError("imageId", f"'{image.image_name}' is a {image.image_type_code} image; use a training image"))
+    if image is not None and flavor is not None and image.core_type_code != flavor.core_type:
+        errors.append(
+            FieldError("flavorId", f"'{flavor.name}' is a {flavor.core_type} instance type but the image needs {image.core_type_code}")
+        )
+    if config.get("algorithmId"):
+        if config["algorithmId"] not in catalog.algorithms:
+            errors.append(FieldError("algorithmId", f"no algorithm with id '{config['algorithmId']}'"))
+        else:
+            errors.append(
+                FieldError(
+                    "algorithmId",
+                    "NHN Cloud algorithms are listed but cannot run on this backend; "
+                    "train your own algorithm with sourceDirUri and entryPoint",
+                )
+            )
+    else:
+        for required in ("sourceDirUri", "entryPoint"):
+            if not config.get(required):
+                errors.append(FieldError(required, "is required when you train your own algorithm (no algorithmId)"))
+    if config["useTorchrun"]:
+        if image is not None and image.framework_code != "PYTORCH":
+            errors.append(FieldError("useTorchrun", f"torchrun needs a PyTorch image; '{image.image_name}' is not one"))
+        if flavor is not None:
+            limit = flavor.gpu_count if flavor.core_type == "GPU" else flavor.vcpus
+            if config["nprocPerNode"] > limit:
+                unit = "GPUs" if flavor.core_type == "GPU" else "vCPUs"
+                errors.append(FieldError("nprocPerNode", f"must be at most {limit}, the {unit} of '{flavor.name}'"))
+    elif config["nprocPerNode"] != 1:
+        errors.append(FieldError("nprocPerNode", "applies only with useTorchrun; set useTorchrun to true or drop it"))
+    errors += _check_locations(platform, config)
+    if errors:
+        raise invalid_fields(errors)
+    return config
+
+
+def _check_locations(platform: Platform, config: dict) -> list[FieldError]:
+    """Every URI resolves here; inputs exist; Object Storage needs a data storage size (as the console asks)."""
+    errors = []
+    uses_obs = False
+    inputs = [(f, config.get(f)) for f in ("sourceDirUri", "checkPointInputUri")]
+    inputs += [(f"datasetList[{i}].dataUri", d["dataUri"]) for i, d in enumerate(config["datasetList"])]
+    outputs = [(f, config.get(f)) for f in ("modelUploadUri", "checkPointUploadUri")]
+    for field_name, uri in inputs + outputs:
+        if not uri:
+            continue
+        try:
+            location = resolve(uri, platform.storage)
+        except StorageError as err:
+            errors.append(FieldError(field_name, str(err)))
+            continue
+        uses_obs |= location.scheme == "obs"
+        if (field_name, uri) in inputs and location.local_path is not None and not exists(uri, platform.storage):
+            errors.append(FieldError(field_name, f"'{uri}' does not exist"))
+    source = config.get("sourceDirUri")
+    if source and config.get("entryPoint") and not errors:
+        location = resolve(source, platform.storage)
+        if location.local_path is not None and not (location.local_path / config["entryPoint"]).is_file():
+            errors.append(FieldError("entryPoint", f"'{config['entryPoint']}' is not a file in {source}"))
+    if uses_obs and not config.get("dataStorageSize"):
+        errors.append(FieldError("dataStorageSize", "is required when using Object Storage (300-10000 GB)"))
+    return errors
+
+
+def _unique_name(session: Session, appkey: str, wanted: str) -> None:
+    if session.scalar(select(TrainingRow.id).where(TrainingRow.appkey == appkey, TrainingRow.name == wanted)):
+        raise conflict(f"trainingName: a training named '{wanted}' already exists; choose another name.")
+
+
+def _experiment_for(session: Session, appkey: str, body: TrainingCreate) -> ExperimentRow:
+    if body.experiment_id:
+        try:
+            return experiments.get_row(session, appkey, body.experiment_id)
+        except Exception:
+            raise invalid("experimentId", f"no experiment with id '{body.experiment_id}'") from None
+    if body.experiment_name:
+        found = experiments.find_by_name(session, appkey, body.experiment_name)
+        return found or experiments.insert(session, appkey, body.experiment_name, body.experiment_description)
+    raise invalid("experimentId", "is required (or give experimentName to create the experiment)")
+
+
+# -- operations --------------------------------------------------------------------------------------------------------
+
+
+def create(platform: Platform, appkey: str, body: TrainingCreate) -> dict:
+    given = config_fields(body)
+    with platform.store.session() as session:
+        template_config: dict = {}
+        if body.training_template_id:
+            template = session.get(TemplateRow, body.training_template_id)
+            if template is None or template.appkey != appkey:
+                raise invalid("trainingTemplateId", f"no training template with id '{body.training_template_id}'")
+            template_config = template.config
+        config = check_config(platform, {**template_config, **given})
+        _unique_name(session, appkey, body.training_name)
+        experiment = _experiment_for(session, appkey, body)
+        stamp = now()
+        row = TrainingRow(
+            id=new_id(), appkey=appkey, name=body.training_name, description=body.description,
+            experiment_id=experiment.id, template_id=body.training_template_id, config=config,
+            status=TrainingStatus.CREATE_REQUESTED.value, created_at=stamp, updated_at=stamp,
+        )  # fmt: skip
+        session.add(row)
+        wire = to_wire(platform, row, experiment)
+    platform.wake()
+    return wire
+
+
+def copy(platform: Platform, appkey: str, training_id: str, body: TrainingCopy) -> dict:
+    with platform.store.session() as session:
+        original = get_row(session, appkey, training_id)
+        name = body.training_name or _copy_name(session, appkey, original.name)
+        fields = {
+            "trainingName": name,
+            "description": original.description if body.description is None else body.description,
+            "experimentId": body.experiment_id or original.experiment_id,
+            **original.config,
+            **config_fields(body),
+        }
+    return create(platform, appkey, parse(TrainingCreate, fields))
+
+
+def _copy_name(session: Session, appkey: str, name: str) -> str:
+    return free_copy_name(name, set(session.scalars(select(TrainingRow.name).where(TrainingRow.appkey == appkey))))
+
+
+def get_row(session: Session, appkey: str, training_id: str) -> TrainingRow:
+    row = session.get(TrainingRow, training_id)
+    if row is None or row.appkey != appkey:
+        raise not_found("Training", training_id)
+    return row
+
+
+def get(platform: Platform, appkey: str, training_id: str) -> dict:
+    with platform.store.session() as session:
+        row = get_row(session, appkey, training_id)
+        return to_wire(platform, row, session.get(ExperimentRow, row.experiment_id))
+
+
+def list_(platform: Platform, appkey: str, filters: dict[str, list[str]]) -> list[dict]:
+    with platform.store.session() as session:
+        query = select(TrainingRow).where(TrainingRow.appkey == appkey).order_by(TrainingRow.created_at.desc())
+        for param, column in (
+            ("trainingIdList", TrainingRow.id),
+            ("trainingNameList", TrainingRow.name),
+            ("experimentIdList", TrainingRow.experiment_id),
+            ("experimentId", TrainingRow.experiment_id),
+            ("trainingStatusCodeList", TrainingRow.status),
+        ):
+            if filters.get(param):
+                query = query.where(column.in_(filters[param]))
+        rows = session.scalars(query).all()
+        exps = {e.id: e for e in session.scalars(select(ExperimentRow).where(ExperimentRow.appkey == appkey))}
+        return [to_wire(platform, row, exps.get(row.experiment_id)) for row in rows]
+
+
+def stop(platform: Platform, appkey: str, training_id: str) -> dict:
+    with platform.store.session() as session:
+        row = get_row(session, appkey, training_id)
+        status = TrainingStatus(row.status)
+        if status == TrainingStatus.STOP_IN_PROGRESS:
+            pass
+        elif status not in TRAINING_STOPPABLE:
+            raise conflict(
+                f"Training '{row.name}' is {row.status}; only a training that is CREATE REQUESTED, "
+                "CREATE IN PROGRESS or RUNNING can be stopped."
+            )
+        elif not _stop_unsubmitted(session, row):
+            row.status, row.stop_requested, row.updated_at = TrainingStatus.STOP_IN_PROGRESS.value, True, now()
+        wire = to_wire(platform, row, session.get(ExperimentRow, row.experiment_id))
+    platform.wake()
+    return wire
+
+
+def _stop_unsubmitted(session: Session, row: TrainingRow) -> bool:
+    """Stop a training the controller has not handed to a backend yet; False if the controller got there first."""
+    stamp = now()
+    stopped = session.execute(
+        update(TrainingRow)
+        .where(TrainingRow.id == row.id, TrainingRow.submitted.is_(False))
+        .values(
+            status=TrainingStatus.STOPPED.value, finished_at=stamp, updated_at=stamp,
+            status_reason="Stopped at the user's request before the training started.",
+        )  # fmt: skip
+    ).rowcount
+    session.refresh(row)
+    return bool(stopped)
+
+
+def delete(platform: Platform, appkey: str, training_id: str) -> None:
+    with platform.store.session() as session:
+        row = get_row(session, appkey, training_id)
+        if TrainingStatus(row.status) not in TRAINING_FINAL:
+            raise conflict(
+                f"Training '{row.name}' is {row.status}. Training in progress can be deleted after stopping: "
+                "stop it first (PUT …/stop)."
+            )
+        for table in (LogRow, MetricRow, UsageRow):
+            session.execute(sql_delete(table).where(table.resource_id == training_id))
+        session.delete(row)
+        platform.backend.delete(training_id)
+    shutil.rmtree(platform.tensorboard_dir(appkey, row.experiment_id, training_id), ignore_errors=True)
+
+
+def metrics(platform: Platform, appkey: str, training_id: str, names: list[str]) -> dict:
+    with platform.store.session() as session:
+        get_row(session, appkey, training_id)
+        query = select(MetricRow).where(MetricRow.resource_id == training_id).order_by(MetricRow.name, MetricRow.step)
+        if names:
+            query = query.where(MetricRow.name.in_(names))
+        points = session.scalars(query).all()
+    summary: dict[str, dict] = {}
+    for p in points:
+        s = summary.setdefault(p.name, {"name": p.name, "min": p.value, "max": p.value, "count": 0})
+        s.update(min=min(s["min"], p.value), max=max(s["max"], p.value), latest=p.value, count=s["count"] + 1)
+    return {
+        "metricList": [{"name": p.name, "step": p.step, "value": p.value, "time": wire_time(p.time)} for p in points],
+        "metricSummaryList": list(summary.values()),
+    }
+
+
+def monitoring(platform: Platform, appkey: str, training_id: str) -> list[dict]:
+    with platform.store.session() as session:
+        get_row(session, appkey, training_id)
+        rows = session.scalars(select(UsageRow).where(UsageRow.resource_id == training_id).order_by(UsageRow.time))
+        return [{"time": wire_time(r.time), "cpuPercent": r.cpu_percent, "memoryBytes": r.memory_bytes} for r in rows]
+
+
+def count_logs(session: Session, training_id: str) -> int:
+    return session.scalar(select(func.count()).select_from(LogRow).where(LogRow.resource_id == training_id)) or 0
+
+
+# -- wire and workload -------------------------------------------------------------------------------------------------
+
+
+def elapsed_seconds(row: TrainingRow) -> int:
+    if row.started_at is None:
+        return 0
+    return int(((row.finished_at or now()) - row.started_at).total_seconds())
+
+
+def to_wire(platform: Platform, row: TrainingRow, experiment: ExperimentRow | None) -> dict:
+    config = row.config
+    catalog = platform.catalog
+    image = catalog.images.get(config["imageId"])
+    flavor = catalog.instance_types.get(config["flavorId"])
+    return {
+        "trainingId": row.id,
+        "trainingName": row.name,
+        "trainingStatusCode": row.status,
+        "statusReason": row.status_reason,
+        "description": row.description,
+        "appKey": row.appkey,
+        "trainingTypeCode": "NORMAL",
+        "trainingTemplateId": row.template_id,
+        "experiment": experiments.to_wire(experiment) if experiment else {"experimentId": row.experiment_id},
+        "image": image.to_wire() if image else {"imageId": config["imageId"]},
+        "flavor": flavor.to_wire() if flavor else {"id": config["flavorId"]},
+        **{k: v for k, v in config.items() if k not in ("imageId", "flavorId")},
+        "dataStorageList": [{"storageSize": config["dataStorageSize"]}] if config.get("dataStorageSize") else [],
+        "elapsedTimeSeconds": elapsed_seconds(row),
+        "createdDatetime": wire_time(row.created_at),
+        "updatedDatetime": wire_time(row.updated_at),
+        "startedDatetime": wire_time(row.started_at),
+        "finishedDatetime": wire_time(row.finished_at),
+        "tensorboardAccessPath": f"trainings/{row.id}/tensorboard",
+        "tensorboardLogDir": str(platform.tensorboard_dir(row.appkey, row.experiment_id, row.id)),
+        "appliedResources": row.applied_resources,
+    }
+
+
+def work_spec(platform: Platform, row: TrainingRow) -> WorkSpec:
+    config = row.config
+    image = platform.catalog.images[config["imageId"]]
+    flavor = platform.catalog.instance_types[config["flavorId"]]
+    return WorkSpec(
+        work_id=row.id,
+        appkey=row.appkey,
+        region=platform.region,
+        category=CATEGORY,
+        image=ImageRef(image.image_id, image.image_name, image.address, image.framework_code, image.core_type_code),
+        resources=Resources(flavor.name, flavor.vcpus, flavor.ram_mb, flavor.gpu_count),
+        source_uri=config["sourceDirUri"],
+        entry_point=config["entryPoint"],
+        hyperparameters=[(p["parameterName"], p["parameterValue"]) for p in config["hyperparameterList"]],
+        datasets=[(d["datasetName"], d["dataUri"]) for d in config["datasetList"]],
+        model_upload_uri=config["modelUploadUri"],
+        checkpoint_input_uri=config.get("checkPointInputUri"),
+        checkpoint_upload_uri=config.get("checkPointUploadUri"),
+        tensorboard_dir=str(platform.tensorboard_dir(row.appkey, row.experiment_id, row.id)),
+        timeout_seconds=config["timeoutMinutes"] * 60,
+        nodes=config["instanceCount"],
+        nproc_per_node=config["nprocPerNode"],
+        use_torchrun=config["useTorchrun"],
+    )
+
+
+def started(row: TrainingRow, when: datetime | None) -> None:
+    if when is not None and row.started_at is None:
+        row.started_at = when
+
+
+__all__ = ["TrainingConfig", "create", "copy", "get", "list_", "stop", "delete", "metrics", "monitoring"]

@@ -1,0 +1,106 @@
+"""SQLAlchemy rows. Resource configuration is kept as the validated wire JSON it was created from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ExperimentRow(Base):
+    __tablename__ = "experiments"
+    __table_args__ = (UniqueConstraint("appkey", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appkey: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TemplateRow(Base):
+    __tablename__ = "training_templates"
+    __table_args__ = (UniqueConstraint("appkey", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appkey: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(String(255))
+    config: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TrainingRow(Base):
+    __tablename__ = "trainings"
+    __table_args__ = (UniqueConstraint("appkey", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appkey: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(String(255))
+    experiment_id: Mapped[str] = mapped_column(ForeignKey("experiments.id"), index=True)
+    template_id: Mapped[str | None] = mapped_column(String(36))
+    config: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    log_cursor: Mapped[int] = mapped_column(Integer, default=0)
+    usage_cursor: Mapped[int] = mapped_column(Integer, default=0)
+    applied_resources: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class LogRow(Base):
+    """One log record with the Log & Crash Search fields (console guide, appendix 2)."""
+
+    __tablename__ = "logs"
+    __table_args__ = (Index("ix_logs_resource", "resource_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    appkey: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32))
+    resource_id: Mapped[str] = mapped_column(String(36))
+    log_level: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text)
+    time: Mapped[datetime]
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MetricRow(Base):
+    """A metric value scraped from a workload's stdout; step counts the values of that name in order."""
+
+    __tablename__ = "metrics"
+    __table_args__ = (Index("ix_metrics_resource", "resource_id", "name", "step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    resource_id: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(255))
+    value: Mapped[float] = mapped_column(Float)
+    step: Mapped[int] = mapped_column(Integer)
+    time: Mapped[datetime]
+
+
+class UsageRow(Base):
+    """A CPU / memory sample of a running workload (the console's Monitoring tab)."""
+
+    __tablename__ = "usage"
+    __table_args__ = (Index("ix_usage_resource", "resource_id", "time"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    resource_id: Mapped[str] = mapped_column(String(36))
+    time: Mapped[datetime]
+    cpu_percent: Mapped[float] = mapped_column(Float)
+    memory_bytes: Mapped[int] = mapped_column(Integer)

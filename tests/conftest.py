@@ -1,0 +1,199 @@
+"""Fixtures: a real Jupyter server in-process (pytest-jupyter) and as a subprocess we can SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
+TOKEN = "test-token"
+APPKEY = "local"
+
+
+@pytest.fixture
+def jp_server_config(tmp_path):
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_easymaker": True}},
+        "EasyMakerApp": {"data_dir": str(tmp_path / "em-data"), "controller_interval": 0.1},
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Api:
+    """Raw HTTP against the REST API, so tests see exactly what goes over the wire."""
+
+    def __init__(self, root: str, token: str = TOKEN, appkey: str = APPKEY) -> None:
+        self.root = root  # …/easymaker
+        self.base = f"{root}/v1.0/appkeys/{appkey}"
+        self.session = requests.Session()
+        self.session.headers["X-EasyMaker-Token"] = token
+
+    def call(self, method: str, path: str, **kwargs) -> tuple[int, dict]:
+        response = self.session.request(method, self.base + path, timeout=30, **kwargs)
+        return response.status_code, response.json()
+
+    def get(self, path: str, **kwargs) -> dict:
+        status, body = self.call("GET", path, **kwargs)
+        assert status == 200 and body["header"]["isSuccessful"], body
+        return body
+
+    def post(self, path: str, json: dict | None = None) -> dict:
+        status, body = self.call("POST", path, json=json or {})
+        assert status in (200, 201) and body["header"]["isSuccessful"], body
+        return body
+
+    def put(self, path: str, json: dict | None = None) -> dict:
+        status, body = self.call("PUT", path, json=json)
+        assert status == 200 and body["header"]["isSuccessful"], body
+        return body
+
+    def delete(self, path: str) -> dict:
+        status, body = self.call("DELETE", path)
+        assert status == 200 and body["header"]["isSuccessful"], body
+        return body
+
+    # conveniences over the catalog and lifecycles
+
+    def image_id(self, name: str = "Ubuntu 22.04 CPU PyTorch Training") -> str:
+        return next(i["imageId"] for i in self.get("/images")["imageList"] if i["imageName"] == name)
+
+    def flavor_id(self, name: str = "m2.c2m4") -> str:
+        return next(f["id"] for f in self.get("/flavors")["flavorList"] if f["name"] == name)
+
+    def experiment(self, name: str = "exp") -> str:
+        return self.post("/experiments", {"experimentName": name})["experiment"]["experimentId"]
+
+    def training_body(self, name: str, experiment_id: str, source: Path, output: Path, **extra) -> dict:
+        return {
+            "trainingName": name,
+            "experimentId": experiment_id,
+            "imageId": self.image_id(),
+            "flavorId": self.flavor_id(),
+            "sourceDirUri": str(source),
+            "entryPoint": "train.py",
+            "modelUploadUri": str(output),
+            **extra,
+        }
+
+    def wait_training(self, training_id: str, until=("COMPLETE", "FAIL TRAIN", "STOPPED", "CREATE FAILED"),
+                      timeout: float = 90) -> tuple[dict, list[str]]:  # fmt: skip
+        """Poll until the training reaches one of `until`; returns it and every status seen on the way."""
+        seen: list[str] = []
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            training = self.get(f"/trainings/{training_id}")["training"]
+            if not seen or seen[-1] != training["trainingStatusCode"]:
+                seen.append(training["trainingStatusCode"])
+            if training["trainingStatusCode"] in until:
+                return training, seen
+            time.sleep(0.05)
+        raise AssertionError(f"training {training_id} still {seen[-1] if seen else '?'} after {timeout}s: {seen}")
+
+    def logs(self, training_id: str) -> list[dict]:
+        return self.get("/logs", params={"trainingId": training_id, "limit": 10000})["logList"]
+
+
+class ServerProcess:
+    """`jupyter server` with the extension, in its own process, with its own data directory."""
+
+    def __init__(self, data_dir: Path, root_dir: Path, extra_args: tuple[str, ...] = ()) -> None:
+        self.data_dir, self.root_dir, self.extra_args = data_dir, root_dir, extra_args
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self.log = data_dir.parent / f"server-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def api(self) -> Api:
+        return Api(f"{self.url}easymaker")
+
+    def start(self) -> ServerProcess:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "EM_DATA_DIR": str(self.data_dir), "JUPYTER_RUNTIME_DIR": str(self.data_dir / "runtime")}
+        command = [
+            sys.executable, "-m", "jupyter_server", "--allow-root", "--no-browser", f"--port={self.port}",
+            f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={self.root_dir}",
+            "--ServerApp.jpserver_extensions=jupyter_easymaker=True", "--EasyMakerApp.controller_interval=0.1",
+            *self.extra_args,
+        ]  # fmt: skip
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.root_dir)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
+            try:
+                if requests.get(f"{self.url}easymaker/nhn-api-gateway", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks run, as when the machine or the container dies."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def server_factory(tmp_path):
+    started: list[ServerProcess] = []
+
+    def make(data_dir: Path | None = None, extra_args: tuple[str, ...] = ()) -> ServerProcess:
+        root = tmp_path / "root"
+        root.mkdir(exist_ok=True)
+        server = ServerProcess(data_dir or tmp_path / "em-data", root, extra_args).start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_server(tmp_path_factory):
+    """One server for the tests that only need a running API (faster than one each)."""
+    base = tmp_path_factory.mktemp("shared")
+    (base / "root").mkdir()
+    server = ServerProcess(base / "em-data", base / "root").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def api(shared_server) -> Api:
+    return shared_server.api
+
+
+def write_script(directory: Path, body: str, name: str = "train.py") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / name).write_text(body)
+    return directory
