@@ -1,11 +1,16 @@
 """jupyter-easymaker: the AI EasyMaker platform as a Jupyter server extension."""
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("jupyter-easymaker")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0"
+def __getattr__(name: str) -> str:
+    # Lazy: every training's runner imports this package, and importlib.metadata costs ~30 ms at start-up.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("jupyter-easymaker")
+        except PackageNotFoundError:  # a source tree that was not installed
+            return "0.0.0"
+    raise AttributeError(name)
 
 
 def _jupyter_server_extension_points() -> list[dict]:

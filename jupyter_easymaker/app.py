@@ -98,7 +98,7 @@ class EasyMakerApp(ExtensionApp):
         return result
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(routes(self.serverapp.base_url))
+        self.handlers.extend(routes("/"))  # ExtensionApp prefixes base_url itself
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
         self.controller.start()

@@ -28,7 +28,7 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
 
     async def prepare(self) -> None:
         headers = self.request.headers
-        if "Authorization" not in headers:
+        if not headers.get("Authorization"):
             token = headers.get("X-EasyMaker-Token") or _bearer(headers.get("x-nhn-authorization", ""))
             if token:
                 headers["Authorization"] = f"token {token}"
