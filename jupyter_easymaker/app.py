@@ -13,7 +13,13 @@ from .api import routes
 from .backends.local import LocalBackend
 from .controller import Controller
 from .platform import Catalog, Platform
-from .resources.catalog import ALGORITHMS, DEFAULT_IMAGES, DEFAULT_INSTANCE_TYPES, image_from_config, instance_type_from_config
+from .resources.catalog import (
+    ALGORITHMS,
+    DEFAULT_IMAGES,
+    DEFAULT_INSTANCE_TYPES,
+    image_from_config,
+    instance_type_from_config,
+)
 from .storage import StorageConfig
 from .store import Store
 
@@ -49,7 +55,9 @@ class EasyMakerApp(ExtensionApp):
         "Relative paths are taken from data_dir (e.g. 'custom-conda-envs/torch'). Default: the server's Python.",
     )
     nas_mounts = Dict(config=True, help="NAS id -> local directory, so nas://{id}:/{path} URIs resolve here.")
-    object_store_root = Unicode(config=True, help="Local object store behind obs:// URIs. Default: data_dir/object-storage.")
+    object_store_root = Unicode(
+        config=True, help="Local object store behind obs:// URIs. Default: data_dir/object-storage."
+    )
     controller_interval = Float(0.5, config=True, help="Seconds between reconcile passes.")
 
     @default("data_dir")

@@ -10,7 +10,8 @@ from conftest import write_script
 
 ENV_REPORT = """
 import json, os, sys
-json.dump({"executable": sys.executable, "prefix": sys.prefix, "files": sorted(os.listdir(os.environ["EM_DATASET_DATA"]))},
+files = sorted(os.listdir(os.environ["EM_DATASET_DATA"]))
+json.dump({"executable": sys.executable, "prefix": sys.prefix, "files": files},
           open(os.path.join(os.environ["EM_MODEL_DIR"], "env.json"), "w"))
 """
 
@@ -45,7 +46,9 @@ def test_images_nas_and_instance_types_from_config(server_factory, tmp_path):
     assert report["files"] == ["part-0.csv"]
     assert training["appliedResources"]["threads"] == 1
 
-    status, answer = api.call("POST", "/trainings", json={**body, "trainingName": "other", "sourceDirUri": "nas://nas02:/x"})
+    status, answer = api.call(
+        "POST", "/trainings", json={**body, "trainingName": "other", "sourceDirUri": "nas://nas02:/x"}
+    )
     assert status == 400 and "nas02" in answer["header"]["resultMessage"]
 
 
@@ -73,5 +76,7 @@ def test_torchrun_across_nodes(api, tmp_path):
     training, _ = api.wait_training(api.post("/trainings", body)["training"]["trainingId"], timeout=180)
     assert training["trainingStatusCode"] == "COMPLETE", api.logs(training["trainingId"])[-20:]
     assert (output / "result.txt").read_text() == "4 6.0"
-    bodies = [r["body"] for r in api.logs(training["trainingId"])]
-    assert sum(1 for b in bodies if b.startswith("rank ") and "of 4: sum=6.0" in b) == 4
+    text = "\n".join(r["body"] for r in api.logs(training["trainingId"]))
+    assert text.count("of 4: sum=6.0") == 4, (
+        "every process's output is in the log (lines of processes sharing one pipe may interleave)"
+    )

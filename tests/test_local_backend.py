@@ -151,7 +151,9 @@ def test_log_cursor_reads_each_line_once(backend, tmp_path):
 
 
 def test_cpu_affinity_and_threads_follow_the_instance_type(backend, tmp_path):
-    write_script(tmp_path / "src", "import os\nprint('cpus', sorted(os.sched_getaffinity(0)), os.environ['OMP_NUM_THREADS'])\n")
+    write_script(
+        tmp_path / "src", "import os\nprint('cpus', sorted(os.sched_getaffinity(0)), os.environ['OMP_NUM_THREADS'])\n"
+    )
     backend.submit(spec(tmp_path, resources=Resources("tiny", 1, 1024, 2)))
     observation = wait_final(backend, "w1")
     assert observation.phase == Phase.SUCCEEDED

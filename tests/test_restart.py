@@ -16,6 +16,10 @@ if os.environ["EM_HP_FAIL"] == "yes":
 """
 
 
+def parameters(pairs: list[tuple[str, str]]) -> list[dict]:
+    return [{"parameterName": k, "parameterValue": v} for k, v in pairs]
+
+
 def test_sigkill_during_two_trainings(server_factory, tmp_path):
     server = server_factory()
     api = server.api
@@ -25,7 +29,7 @@ def test_sigkill_during_two_trainings(server_factory, tmp_path):
     for name, fail in (("survivor-ok", "no"), ("survivor-fail", "yes")):
         hps = [("marker", str(tmp_path / f"{name}.ran")), ("lines", "40"), ("fail", fail)]
         body = api.training_body(name, experiment, source, tmp_path / name,
-                                 hyperparameterList=[{"parameterName": k, "parameterValue": v} for k, v in hps])  # fmt: skip
+                                 hyperparameterList=parameters(hps))  # fmt: skip
         ids[name] = api.post("/trainings", body)["training"]["trainingId"]
     for training_id in ids.values():
         api.wait_training(training_id, until=("RUNNING",))
@@ -53,7 +57,7 @@ def test_restart_keeps_resources_and_resubmits_nothing(server_factory, tmp_path)
     experiment = api.experiment("kept")
     hps = [("marker", str(tmp_path / "done.ran")), ("lines", "1"), ("fail", "no")]
     body = api.training_body("finished", experiment, source, tmp_path / "o",
-                             hyperparameterList=[{"parameterName": k, "parameterValue": v} for k, v in hps])  # fmt: skip
+                             hyperparameterList=parameters(hps))  # fmt: skip
     training_id = api.post("/trainings", body)["training"]["trainingId"]
     api.wait_training(training_id)
     server.kill()

@@ -35,7 +35,9 @@ def test_catalog(sdk):
     flavors = sdk.Training.get_instance_type_list()
     assert "m2.c4m8" in [f.name for f in flavors]
     algorithms = sdk.Training.get_algorithm_list()
-    assert {"Image Classification", "Semantic Segmentation", "Object Detection"} <= {a.algorithm_name for a in algorithms}
+    assert {"Image Classification", "Semantic Segmentation", "Object Detection"} <= {
+        a.algorithm_name for a in algorithms
+    }
     assert all(a.cpu_training_image_name for a in algorithms), "the SDK resolves each algorithm's image by id"
 
 

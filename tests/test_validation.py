@@ -82,13 +82,22 @@ async def test_valid_body_is_accepted(call, tmp_path):
         ({"trainingName": ""}, "trainingName", ""),
         ({"description": "d" * 256}, "description", "255"),
         ({"datasetList": [{"datasetName": f"d{i}", "dataUri": "/tmp"} for i in range(11)]}, "datasetList", "10"),
-        ({"hyperparameterList": [{"parameterName": f"p{i}", "parameterValue": "1"} for i in range(101)]},
-         "hyperparameterList", "100"),
+        (
+            {"hyperparameterList": [{"parameterName": f"p{i}", "parameterValue": "1"} for i in range(101)]},
+            "hyperparameterList",
+            "100",
+        ),
         ({"hyperparameterList": [{"parameterName": "a", "parameterValue": "1"}] * 2}, "hyperparameterList", "twice"),
-        ({"hyperparameterList": [{"parameterName": "bad name", "parameterValue": "1"}]},
-         "hyperparameterList[0].parameterName", ""),
-        ({"hyperparameterList": [{"parameterName": "n", "parameterValue": 5}]},
-         "hyperparameterList[0].parameterValue", "string"),
+        (
+            {"hyperparameterList": [{"parameterName": "bad name", "parameterValue": "1"}]},
+            "hyperparameterList[0].parameterName",
+            "",
+        ),
+        (
+            {"hyperparameterList": [{"parameterName": "n", "parameterValue": 5}]},
+            "hyperparameterList[0].parameterValue",
+            "string",
+        ),
         ({"sourceDirUri": "/tmp/../etc"}, "sourceDirUri", ".."),
         ({"modelUploadUri": "obs://endpoint/container/../../escape"}, "modelUploadUri", ".."),
         ({"modelUploadUri": "ftp://host/path"}, "modelUploadUri", "ftp"),
@@ -104,10 +113,16 @@ async def test_valid_body_is_accepted(call, tmp_path):
         ({"modelUploadUri": None}, "modelUploadUri", "required"),
         ({"nprocPerNode": 2}, "nprocPerNode", "useTorchrun"),
         ({"useTorchrun": True, "nprocPerNode": 3}, "nprocPerNode", "at most 2"),
-        ({"checkPointInputUri": "obs://kr1-api-object-storage.nhncloudservice.com/v1/AUTH_x/c/ckpt"},
-         "checkPointInputUri", "does not exist"),
-        ({"modelUploadUri": "obs://kr1-api-object-storage.nhncloudservice.com/v1/AUTH_x/c/model"},
-         "dataStorageSize", "Object Storage"),
+        (
+            {"checkPointInputUri": "obs://kr1-api-object-storage.nhncloudservice.com/v1/AUTH_x/c/ckpt"},
+            "checkPointInputUri",
+            "does not exist",
+        ),
+        (
+            {"modelUploadUri": "obs://kr1-api-object-storage.nhncloudservice.com/v1/AUTH_x/c/model"},
+            "dataStorageSize",
+            "Object Storage",
+        ),
         ({"dataStorageSize": 299}, "dataStorageSize", "300"),
         ({"metricRegex": "([a-z]+"}, "metricRegex", "regular expression"),
         ({"algorithmId": "nope", "sourceDirUri": None, "entryPoint": None}, "algorithmId", "no algorithm"),
@@ -155,7 +170,9 @@ async def test_body_that_is_not_json(call):
 
 async def test_experiment_fields(call):
     code, answer = await call("POST", "experiments", {"experimentName": "ok", "description": 3})
-    assert code == 400 and answer["errorList"] == [{"field": "description", "message": "Input should be a valid string"}]
+    assert code == 400 and answer["errorList"] == [
+        {"field": "description", "message": "Input should be a valid string"}
+    ]
     code, answer = await call("POST", "experiments", {})
     assert code == 400 and answer["errorList"][0] == {"field": "experimentName", "message": "is required"}
 

@@ -13,7 +13,11 @@ class ExperimentsHandler(ApiHandler):
     @endpoint
     async def get(self, appkey: str) -> None:
         found = await run(
-            experiments.list_, self.platform, appkey, self.list_arg("experimentIdList"), self.list_arg("experimentNameList")
+            experiments.list_,
+            self.platform,
+            appkey,
+            self.list_arg("experimentIdList"),
+            self.list_arg("experimentNameList"),
         )
         self.respond({"experimentList": found, "paging": {"totalCount": len(found)}})
 

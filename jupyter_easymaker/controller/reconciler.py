@@ -202,7 +202,8 @@ class Controller:
         session.add(
             LogRow(
                 appkey=row.appkey, category=trainings.CATEGORY, resource_id=row.id,
-                log_level=level or STREAM_LEVEL.get(stream, "INFO"), body=line.text, time=utc(line.time), rank=line.rank,
+                log_level=level or STREAM_LEVEL.get(stream, "INFO"), body=line.text, time=utc(line.time),
+                rank=line.rank,
             )
         )  # fmt: skip
         if stream == "system" or line.rank != 0:

@@ -29,7 +29,7 @@ def to_wire(row: LogRow) -> dict:
 
 
 def query(platform: Platform, appkey: str, filters: dict[str, str | None]) -> tuple[list[dict], int | None]:
-    """Oldest first after `after` (a logId); `tail` gives the last N instead. Returns the records and the next cursor."""
+    """Oldest first after `after` (a logId); `tail` gives the last N instead. Returns records and the next cursor."""
     limit = _int(filters.get("limit"), "limit", 1000)
     if not 1 <= limit <= MAX_LIMIT:
         raise invalid("limit", f"must be between 1 and {MAX_LIMIT}")
@@ -45,10 +45,12 @@ def query(platform: Platform, appkey: str, filters: dict[str, str | None]) -> tu
         stmt = stmt.where(LogRow.log_level == level)
     if filters.get("query"):
         stmt = stmt.where(LogRow.body.icontains(filters["query"], autoescape=True))
-    tail = filters.get("tail")
+    tail = _int(filters.get("tail"), "tail", 0)
+    if not 0 <= tail <= MAX_LIMIT:
+        raise invalid("tail", f"must be between 1 and {MAX_LIMIT}")
     with platform.store.session() as session:
         if tail:
-            rows = list(session.scalars(stmt.order_by(LogRow.id.desc()).limit(_int(tail, "tail", 100))))[::-1]
+            rows = list(session.scalars(stmt.order_by(LogRow.id.desc()).limit(tail)))[::-1]
         else:
             stmt = stmt.where(LogRow.id > _int(filters.get("after"), "after", 0))
             rows = list(session.scalars(stmt.order_by(LogRow.id).limit(limit)))

@@ -16,7 +16,6 @@ NAME_RULE = "use 1-50 letters, digits, '-' or '_', starting with a letter or dig
 KATIB_DEFAULT_METRIC_FILTER = r"([\w|-]+)\s*=\s*([+-]?\d*(\.\d+)?([Ee][+-]?\d+)?)"
 
 
-
 class Body(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", strict=True)
 
@@ -75,7 +74,6 @@ class Dataset(Body):
         return value
 
 
-
 class TrainingConfig(Body):
     """What a training template holds and a training runs. Every field optional here; see `required_training_fields`."""
 
@@ -96,7 +94,6 @@ class TrainingConfig(Body):
     timeout_minutes: Annotated[int, Field(ge=1, le=43200)] | None = None
     use_log: bool | None = None
     metric_regex: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = None
-
 
     @field_validator("entry_point")
     @classmethod
@@ -152,7 +149,6 @@ class TrainingCreate(TrainingConfig, PipelineContext):
     training_type_code: Literal["NORMAL"] = "NORMAL"
 
 
-
 class TrainingCopy(TrainingConfig):
     """Copy a training: a new name, any setting changed, everything else as the original."""
 
@@ -161,11 +157,9 @@ class TrainingCopy(TrainingConfig):
     experiment_id: Ident | None = None
 
 
-
 class TemplateCreate(TrainingConfig):
     training_template_name: Name
     description: Description | None = None
-
 
 
 class TemplateUpdate(TrainingConfig):
@@ -173,11 +167,9 @@ class TemplateUpdate(TrainingConfig):
     description: Description | None = None
 
 
-
 class ExperimentCreate(PipelineContext):
     experiment_name: Name
     description: Description | None = None
-
 
 
 class ExperimentUpdate(Body):

@@ -37,7 +37,9 @@ def check_references(platform: Platform, config: dict) -> None:
     if config.get("imageId") and config["imageId"] not in catalog.images:
         errors.append(FieldError("imageId", f"no image with id '{config['imageId']}'; GET …/images lists them"))
     if config.get("flavorId") and config["flavorId"] not in catalog.instance_types:
-        errors.append(FieldError("flavorId", f"no instance type with id '{config['flavorId']}'; GET …/flavors lists them"))
+        errors.append(
+            FieldError("flavorId", f"no instance type with id '{config['flavorId']}'; GET …/flavors lists them")
+        )
     if config.get("algorithmId") and config["algorithmId"] not in catalog.algorithms:
         errors.append(FieldError("algorithmId", f"no algorithm with id '{config['algorithmId']}'"))
     uris = [(f, config.get(f)) for f in ("sourceDirUri", "modelUploadUri", "checkPointInputUri", "checkPointUploadUri")]

@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session
 
 from ..backends import WorkSpec
 from ..backends.base import ImageRef, Resources
-from ..errors import FieldError, conflict, invalid, invalid_fields, not_found
+from ..errors import EasyMakerError, FieldError, conflict, invalid, invalid_fields, not_found
 from ..platform import Platform, new_id, now, wire_time
 from ..storage import StorageError, exists, resolve
 from ..store import ExperimentRow, LogRow, MetricRow, TemplateRow, TrainingRow, UsageRow
 from . import experiments
 from .naming import free_copy_name
 from .schema import TRAINING_DEFAULTS, TrainingConfig, TrainingCopy, TrainingCreate, config_fields, parse
-from .statuses import TRAINING_FINAL, TRAINING_STOPPABLE, ExperimentStatus, TrainingStatus
+from .statuses import TRAINING_FINAL, TRAINING_STOPPABLE, TrainingStatus
 
 CATEGORY = "easymaker.training"
 URI_FIELDS = ("sourceDirUri", "modelUploadUri", "checkPointInputUri", "checkPointUploadUri")
@@ -40,12 +40,19 @@ def check_config(platform: Platform, config: dict) -> dict:
     if config.get("imageId") and image is None:
         errors.append(FieldError("imageId", f"no image with id '{config['imageId']}'; GET …/images lists them"))
     if config.get("flavorId") and flavor is None:
-        errors.append(FieldError("flavorId", f"no instance type with id '{config['flavorId']}'; GET …/flavors lists them"))
+        errors.append(
+            FieldError("flavorId", f"no instance type with id '{config['flavorId']}'; GET …/flavors lists them")
+        )
     if image is not None and image.image_type_code != "TRAINING":
-        errors.append(FieldError("imageId", f"'{image.image_name}' is a {image.image_type_code} image; use a training image"))
+        errors.append(
+            FieldError("imageId", f"'{image.image_name}' is a {image.image_type_code} image; use a training image")
+        )
     if image is not None and flavor is not None and image.core_type_code != flavor.core_type:
         errors.append(
-            FieldError("flavorId", f"'{flavor.name}' is a {flavor.core_type} instance type but the image needs {image.core_type_code}")
+            FieldError(
+                "flavorId",
+                f"'{flavor.name}' is a {flavor.core_type} instance type but the image needs {image.core_type_code}",
+            )
         )
     if config.get("algorithmId"):
         if config["algorithmId"] not in catalog.algorithms:
@@ -115,7 +122,7 @@ def _experiment_for(session: Session, appkey: str, body: TrainingCreate) -> Expe
     if body.experiment_id:
         try:
             return experiments.get_row(session, appkey, body.experiment_id)
-        except Exception:
+        except EasyMakerError:
             raise invalid("experimentId", f"no experiment with id '{body.experiment_id}'") from None
     if body.experiment_name:
         found = experiments.find_by_name(session, appkey, body.experiment_name)
@@ -223,7 +230,9 @@ def _stop_unsubmitted(session: Session, row: TrainingRow) -> bool:
         update(TrainingRow)
         .where(TrainingRow.id == row.id, TrainingRow.submitted.is_(False))
         .values(
-            status=TrainingStatus.STOPPED.value, finished_at=stamp, updated_at=stamp,
+            status=TrainingStatus.STOPPED.value,
+            finished_at=stamp,
+            updated_at=stamp,
             status_reason="Stopped at the user's request before the training started.",
         )  # fmt: skip
     ).rowcount

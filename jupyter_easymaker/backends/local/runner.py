@@ -22,7 +22,7 @@ import psutil
 from ...storage import StorageConfig, StorageError, stage_in, upload
 from ..base import Phase, WorkSpec
 from .launch import StagedPaths, Worker, workers
-from .rundir import RunDir, process_identity, read_json, write_json
+from .rundir import RunDir, process_identity, write_json
 
 POLL_SECONDS = 0.1
 USAGE_SECONDS = 2.0
@@ -174,7 +174,10 @@ class Runner:
             )  # fmt: skip
             self.pin(proc.pid)
             procs.append(proc)
-            pumps += [self.log.pump(proc.stdout, "stdout", worker.rank), self.log.pump(proc.stderr, "stderr", worker.rank)]
+            pumps += [
+                self.log.pump(proc.stdout, "stdout", worker.rank),
+                self.log.pump(proc.stderr, "stderr", worker.rank),
+            ]
         write_json(self.run.workers, [process_identity(p.pid) for p in procs])
         deadline = self.started_at + self.spec.timeout_seconds
         sampler = UsageSampler(self.run.usage, procs)
@@ -193,7 +196,10 @@ class Runner:
                 outcome = Phase.STOPPED, "Stopped at the user's request."
             elif time.time() > deadline:
                 minutes = self.spec.timeout_seconds / 60
-                outcome = Phase.FAILED, f"Exceeded the maximum training time ({minutes:g} minutes); the training was ended."
+                outcome = (
+                    Phase.FAILED,
+                    f"Exceeded the maximum training time ({minutes:g} minutes); the training was ended.",
+                )
         terminate(procs)
         for pump in pumps:
             pump.join()

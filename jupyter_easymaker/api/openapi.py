@@ -1,0 +1,457 @@
+"""The OpenAPI document: generated from the route table (`build_document`), checked in as openapi.json, served as is.
+
+Regenerate after changing a route, a handler or a request model: `bash scripts/openapi.sh`
+(tests/test_openapi.py fails while the checked-in document is stale or misses a route).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.alias_generators import to_camel
+
+from ..resources.logs import LEVELS, LOG_TYPE, MAX_LIMIT
+from ..resources.schema import (
+    TRAINING_DEFAULTS,
+    ExperimentCreate,
+    ExperimentUpdate,
+    TemplateCreate,
+    TemplateUpdate,
+    TrainingConfig,
+    TrainingCopy,
+    TrainingCreate,
+)
+from ..resources.statuses import ExperimentStatus, TrainingStatus
+from .base import ApiHandler, endpoint
+
+DOCUMENT = Path(__file__).with_name("openapi.json")
+HTTP_METHODS = ("get", "post", "put", "delete", "patch")
+
+
+@cache
+def document() -> dict:
+    return json.loads(DOCUMENT.read_text())
+
+
+class OpenApiHandler(ApiHandler):
+    @endpoint
+    async def get(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(document()))
+
+
+# -- route table -> path templates -------------------------------------------------------------------------------------
+
+#: Route group name -> path parameter name, where camelCase of the group name is not the wire name.
+PARAMETER_NAMES = {"template_id": "trainingTemplateId"}
+_GROUP = re.compile(r"\(\?P<(\w+)>")
+
+
+def parameter_name(group: str) -> str:
+    return PARAMETER_NAMES.get(group, to_camel(group))
+
+
+def path_template(regex: str) -> tuple[str, dict[str, str]]:
+    """`…/(?P<training_id>[A-Za-z0-9-]{1,64})/stop` -> (`…/{trainingId}/stop`, {"trainingId": "[A-Za-z0-9-]{1,64}"})."""
+    parts, patterns, i = [], {}, 0
+    while i < len(regex):
+        match = _GROUP.match(regex, i)
+        if match:
+            depth, j = 1, match.end()
+            while depth:
+                if j >= len(regex):
+                    raise ValueError(f"unbalanced group in route {regex!r}")
+                depth += {"(": 1, ")": -1}.get(regex[j], 0) if regex[j - 1] != "\\" else 0
+                j += 1
+            name = parameter_name(match.group(1))
+            parts.append(f"{{{name}}}")
+            patterns[name] = regex[match.end() : j - 1]
+            i = j
+        elif regex[i] == "\\" and i + 1 < len(regex):
+            parts.append(regex[i + 1])
+            i += 2
+        elif regex[i] in "()[]*+?|^$":
+            raise ValueError(f"route {regex!r} uses a regex construct a path template cannot express: {regex[i]!r}")
+        else:
+            parts.append(regex[i])
+            i += 1
+    return "".join(parts), patterns
+
+
+def handler_methods(handler: type) -> list[str]:
+    """The HTTP methods the handler class defines itself (not those it inherits)."""
+    return [m for m in HTTP_METHODS if m in vars(handler)]
+
+
+# -- schemas -----------------------------------------------------------------------------------------------------------
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def array(name: str) -> dict:
+    return {"type": "array", "items": ref(name)}
+
+
+def nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def obj(properties: dict[str, dict], required: list[str] | None = None, **extra: Any) -> dict:
+    required = sorted(properties if required is None else required)
+    return {"type": "object", "properties": properties, "required": required, **extra}
+
+
+STRING, INTEGER, NUMBER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
+TIME = {"type": "string", "format": "date-time", "description": "UTC, ISO 8601 with milliseconds and a Z"}
+
+
+def _config_properties(exclude: tuple[str, ...] = ()) -> dict[str, dict]:
+    """TrainingConfig fields as they appear in responses (only those that were set, plus the defaults for trainings)."""
+    schema = TrainingConfig.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    return {k: v for k, v in schema["properties"].items() if k not in exclude}
+
+
+def response_schemas() -> dict[str, dict]:
+    """The response objects, after the `to_wire` functions in resources/."""
+    image = obj({
+        "imageId": STRING, "imageName": STRING, "imageTypeCode": {"enum": ["NOTEBOOK", "TRAINING"]},
+        "coreTypeCode": {"enum": ["CPU", "GPU"]}, "frameworkCode": STRING, "frameworkVersion": STRING,
+        "pythonVersion": STRING, "description": STRING, "imageAddress": STRING,
+        "groupTypeCodeList": {"type": "array", "items": STRING},
+    })  # fmt: skip
+    flavor = obj({
+        "id": STRING, "name": STRING, "vcpus": INTEGER, "ram": {**INTEGER, "description": "MB"},
+        "disk": {**INTEGER, "description": "GB"}, "gpuFlavor": BOOLEAN, "gpuCount": INTEGER,
+        "gpuMemory": {**INTEGER, "description": "MB, over all the flavor's GPUs"},
+        "coreTypeCode": {"enum": ["CPU", "GPU"]},
+    })  # fmt: skip
+    hyperparameter_spec = obj({
+        "hyperparameterName": STRING, "hyperparameterTypeCode": {"enum": ["int", "double", "discrete", "categorical"]},
+        "hyperparameterMinValue": nullable(STRING), "hyperparameterMaxValue": nullable(STRING),
+        "hyperparameterStep": nullable(STRING), "hyperparameterSpecifiedValues": nullable(STRING),
+        "isOptional": BOOLEAN, "defaultValue": nullable(STRING), "description": STRING,
+    })  # fmt: skip
+    algorithm = obj({
+        "algorithmId": STRING, "algorithmName": STRING, "description": STRING, "cpuTrainingImageId": STRING,
+        "gpuTrainingImageId": STRING,
+        "algorithmDatasetSchema": {"type": "array", "items": obj({"datasetName": STRING, "isRequired": BOOLEAN,
+                                                                  "description": STRING})},
+        "hyperparameterSpecList": array("HyperparameterSpec"),
+        "metricList": {"type": "array", "items": obj({"name": STRING})},
+    })  # fmt: skip
+    experiment = obj({
+        "experimentId": STRING, "experimentName": STRING,
+        "experimentStatusCode": {"enum": [s.value for s in ExperimentStatus]}, "statusReason": nullable(STRING),
+        "description": nullable(STRING), "appKey": STRING, "trainingCount": INTEGER, "createdDatetime": TIME,
+        "updatedDatetime": TIME, "tensorboardAccessPath": STRING,
+    })  # fmt: skip
+    template_fixed = {
+        "trainingTemplateId": STRING, "trainingTemplateName": STRING, "description": nullable(STRING),
+        "appKey": STRING, "image": nullable(ref("Image")), "flavor": nullable(ref("Flavor")),
+        "createdDatetime": TIME, "updatedDatetime": TIME,
+    }  # fmt: skip
+    template = obj({**template_fixed, **_config_properties()}, list(template_fixed),
+                   description="The template's training settings appear only when they were set.")  # fmt: skip
+    training_fixed = {
+        "trainingId": STRING, "trainingName": STRING, "trainingStatusCode": {"enum": [s.value for s in TrainingStatus]},
+        "statusReason": nullable(STRING), "description": nullable(STRING), "appKey": STRING,
+        "trainingTypeCode": {"const": "NORMAL"}, "trainingTemplateId": nullable(STRING),
+        "experiment": {"anyOf": [ref("Experiment"), obj({"experimentId": STRING})]},
+        "image": {"anyOf": [ref("Image"), obj({"imageId": STRING})]},
+        "flavor": {"anyOf": [ref("Flavor"), obj({"id": STRING})]},
+        "dataStorageList": {"type": "array", "items": obj({"storageSize": INTEGER})},
+        "elapsedTimeSeconds": INTEGER, "createdDatetime": TIME, "updatedDatetime": TIME,
+        "startedDatetime": nullable(TIME), "finishedDatetime": nullable(TIME), "tensorboardAccessPath": STRING,
+        "tensorboardLogDir": STRING, "appliedResources": nullable({"type": "object"}),
+    }  # fmt: skip
+    training = obj({**training_fixed, **_config_properties(exclude=("imageId", "flavorId"))},
+                   [*training_fixed, *TRAINING_DEFAULTS],
+                   description="Training settings that were not set and have no default are left out.")  # fmt: skip
+    log = obj({
+        "logId": INTEGER, "easymakerAppKey": STRING, "category": STRING, "logLevel": {"enum": list(LEVELS)},
+        "body": STRING, "logType": {"const": LOG_TYPE}, "time": TIME, "rank": INTEGER,
+        "trainingId": {**STRING, "description": "The resource the record belongs to (category easymaker.training)"},
+        "resourceId": {**STRING, "description": "The resource the record belongs to (any other category)"},
+    }, ["logId", "easymakerAppKey", "category", "logLevel", "body", "logType", "time", "rank"])  # fmt: skip
+    return {
+        "Header": obj({"isSuccessful": BOOLEAN, "resultCode": INTEGER, "resultMessage": STRING}),
+        "FieldError": obj(
+            {"field": {**STRING, "description": "camelCase path, e.g. datasetList[0].dataUri"}, "message": STRING}
+        ),  # fmt: skip
+        "Envelope": obj({"header": ref("Header")}),
+        "ErrorEnvelope": obj(
+            {"header": ref("Header"), "errorList": array("FieldError")},
+            ["header"],
+            description="errorList names each wrong field of a refused request body or query.",
+        ),
+        "Paging": obj({"totalCount": INTEGER}),
+        "Image": image,
+        "Flavor": flavor,
+        "HyperparameterSpec": hyperparameter_spec,
+        "Algorithm": algorithm,
+        "Experiment": experiment,
+        "TrainingTemplate": template,
+        "Training": training,
+        "Log": log,
+        "Metric": obj({"name": STRING, "step": INTEGER, "value": NUMBER, "time": TIME}),
+        "MetricSummary": obj({"name": STRING, "min": NUMBER, "max": NUMBER, "latest": NUMBER, "count": INTEGER}),
+        "Usage": obj({"time": TIME, "cpuPercent": NUMBER, "memoryBytes": INTEGER}),
+    }
+
+
+# -- operations --------------------------------------------------------------------------------------------------------
+
+APPKEY = "/easymaker/v1.0/appkeys/{appkey}"
+LIST_NOTE = "Repeat the parameter (`?a=1&a=2`) or separate values with commas (`?a=1,2`)."
+
+
+def list_query(description: str) -> dict:
+    return {"schema": {"type": "array", "items": STRING}, "style": "form", "explode": True,
+            "description": f"{description}. {LIST_NOTE}"}  # fmt: skip
+
+
+def scalar_query(description: str, schema: dict | None = None) -> dict:
+    return {"schema": schema or STRING, "description": description}
+
+
+#: Query parameters. Each entry is checked against the handler's list_arg / get_query_argument calls by the tests.
+QUERY: dict[tuple[str, str], dict[str, dict]] = {
+    (f"{APPKEY}/images", "get"): {"groupTypeCodeList": list_query("Only images serving these groups "
+                                                                  "(NOTEBOOK, TRAINING, HYPERPARAMETER_TUNING)")},
+    (f"{APPKEY}/experiments", "get"): {
+        "experimentIdList": list_query("Only these experiment ids"),
+        "experimentNameList": list_query("Only these experiment names"),
+    },
+    (f"{APPKEY}/training-templates", "get"): {"trainingTemplateNameList": list_query("Only these template names")},
+    (f"{APPKEY}/trainings", "get"): {
+        "trainingIdList": list_query("Only these training ids"),
+        "trainingNameList": list_query("Only these training names"),
+        "experimentIdList": list_query("Only trainings of these experiments"),
+        "experimentId": list_query("Only trainings of this experiment (same as experimentIdList)"),
+        "trainingStatusCodeList": list_query("Only trainings in these statuses"),
+    },
+    (f"{APPKEY}/trainings/{{trainingId}}/metrics", "get"): {"metricNameList": list_query("Only these metrics")},
+    (f"{APPKEY}/logs", "get"): {
+        "trainingId": scalar_query("Only records of this training"),
+        "category": scalar_query("Only records of this category, e.g. easymaker.training"),
+        "logLevel": scalar_query("Only records of this level (case-insensitive)", {"enum": list(LEVELS)}),
+        "query": scalar_query("Only records whose body contains this text (case-insensitive)"),
+        "after": scalar_query("A logId: only records after it (the previous answer's nextCursor)",
+                              {**INTEGER, "default": 0}),
+        "limit": scalar_query("At most this many records", {**INTEGER, "minimum": 1, "maximum": MAX_LIMIT,
+                                                            "default": 1000}),
+        "tail": scalar_query("The last N records instead (after and limit are then ignored)", INTEGER),
+    },
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Op:
+    """What one (path, method) takes and answers. `answer`: top-level keys beside `header` -> their schema."""
+
+    operation_id: str
+    summary: str
+    answer: dict[str, dict]
+    status: int = 200
+    body: type[BaseModel] | None = None
+    errors: tuple[int, ...] = ()
+    plain: dict | None = None  # the whole answer, for the few routes that do not use the envelope
+
+
+LISTED = {"paging": ref("Paging")}
+EXPERIMENT, TEMPLATE, TRAINING = {"experiment": ref("Experiment")}, {"trainingTemplate": ref("TrainingTemplate")}, {
+    "training": ref("Training")}  # fmt: skip
+EXP, TPL, TRN = f"{APPKEY}/experiments", f"{APPKEY}/training-templates", f"{APPKEY}/trainings"
+
+#: Every documented operation. A route missing here still appears, with a generic answer (x-undocumented).
+OPERATIONS: dict[tuple[str, str], Op] = {
+    (f"{APPKEY}/images", "get"): Op("listImages", "List the images", {"imageList": array("Image")}),
+    (f"{APPKEY}/flavors", "get"): Op("listFlavors", "List the instance types", {"flavorList": array("Flavor")}),
+    (f"{APPKEY}/algorithms", "get"): Op("listAlgorithms", "List the NHN Cloud algorithms",
+                                        {"algorithmList": array("Algorithm")}),
+    (EXP, "get"): Op("listExperiments", "List experiments, newest first",
+                     {"experimentList": array("Experiment"), **LISTED}),
+    (EXP, "post"): Op("createExperiment", "Create an experiment", EXPERIMENT, 201, ExperimentCreate, (400, 409)),
+    (f"{EXP}/{{experimentId}}", "get"): Op("getExperiment", "Get an experiment", EXPERIMENT, errors=(404,)),
+    (f"{EXP}/{{experimentId}}", "put"): Op("updateExperiment", "Change an experiment's description", EXPERIMENT,
+                                           body=ExperimentUpdate, errors=(400, 404)),
+    (f"{EXP}/{{experimentId}}", "delete"): Op("deleteExperiment", "Delete an experiment that holds no trainings", {},
+                                              errors=(404, 409)),
+    (f"{EXP}/{{experimentId}}/retry", "put"): Op("retryExperiment", "Retry an experiment in CREATE FAILED", EXPERIMENT,
+                                                 errors=(404, 409)),
+    (TPL, "get"): Op("listTrainingTemplates", "List training templates, newest first",
+                     {"trainingTemplateList": array("TrainingTemplate"), **LISTED}),
+    (TPL, "post"): Op("createTrainingTemplate", "Create a training template", TEMPLATE, 201, TemplateCreate,
+                      (400, 409)),
+    (f"{TPL}/{{trainingTemplateId}}", "get"): Op("getTrainingTemplate", "Get a training template", TEMPLATE,
+                                                 errors=(404,)),
+    (f"{TPL}/{{trainingTemplateId}}", "put"): Op("updateTrainingTemplate", "Change a training template", TEMPLATE,
+                                                 body=TemplateUpdate, errors=(400, 404, 409)),
+    (f"{TPL}/{{trainingTemplateId}}", "delete"): Op("deleteTrainingTemplate", "Delete a training template", {},
+                                                    errors=(404,)),
+    (f"{TPL}/{{trainingTemplateId}}/copy", "post"): Op(
+        "copyTrainingTemplate", "Copy a training template (a free '… (copy)' name unless one is given)", TEMPLATE,
+        201, TemplateUpdate, (400, 404, 409)),
+    (TRN, "get"): Op("listTrainings", "List trainings, newest first", {"trainingList": array("Training"), **LISTED}),
+    (TRN, "post"): Op("createTraining", "Create (and start) a training", TRAINING, 201, TrainingCreate, (400, 409)),
+    (f"{TRN}/{{trainingId}}", "get"): Op("getTraining", "Get a training", TRAINING, errors=(404,)),
+    (f"{TRN}/{{trainingId}}", "delete"): Op("deleteTraining", "Delete a finished training", {}, errors=(404, 409)),
+    (f"{TRN}/{{trainingId}}/stop", "put"): Op("stopTraining", "Stop a training", TRAINING, errors=(404, 409)),
+    (f"{TRN}/{{trainingId}}/copy", "post"): Op("copyTraining", "Start a copy of a training, with changes", TRAINING,
+                                               201, TrainingCopy, (400, 404, 409)),
+    (f"{TRN}/{{trainingId}}/metrics", "get"): Op(
+        "getTrainingMetrics", "A training's metric values and their summary",
+        {"metricList": array("Metric"), "metricSummaryList": array("MetricSummary")}, errors=(404,)),
+    (f"{TRN}/{{trainingId}}/monitoring", "get"): Op("getTrainingMonitoring", "A training's CPU and memory samples",
+                                                    {"usageList": array("Usage")}, errors=(404,)),
+    (f"{APPKEY}/logs", "get"): Op("listLogs", "Log records, oldest first", {"logList": array("Log"), "nextCursor": {
+        **INTEGER, "description": "The last logId answered (else `after`): pass it as `after` next time"}},
+        errors=(400,)),
+    ("/easymaker/openapi.json", "get"): Op("getOpenApi", "This OpenAPI document", {},
+                                           plain={"type": "object", "description": "OpenAPI 3.1"}),
+    ("/easymaker/nhn-api-gateway", "get"): Op("probeRegion", "Answers when the API is up (the SDK checks it)", {},
+                                              plain=obj({"status": {"const": "ok"}})),
+}  # fmt: skip
+
+#: Operations not behind the server token.
+PUBLIC = {("/easymaker/nhn-api-gateway", "get")}
+
+TAGS = {
+    "catalog": "Images, instance types (flavors) and algorithms",
+    "experiments": "Experiments group related trainings",
+    "training-templates": "Saved training settings",
+    "trainings": "Trainings, their metrics and resource usage",
+    "logs": "Log records of trainings",
+    "service": "The API itself",
+}
+MODULE_TAGS = {"templates": "training-templates", "openapi": "service", "api": "service"}
+
+ERRORS = {
+    400: ("BadRequest", "Refused: the body is not valid JSON or a field or parameter is wrong (errorList names them)"),
+    403: ("Forbidden", "No valid server token (Authorization: token …, X-EasyMaker-Token or x-nhn-authorization)"),
+    404: ("NotFound", "No such resource under this appkey"),
+    409: ("Conflict", "The resource's state or a taken name does not allow it"),
+}
+
+SECURITY_SCHEMES = {
+    "jupyterToken": {"type": "apiKey", "in": "header", "name": "Authorization",
+                     "description": "The Jupyter server token: `Authorization: token <token>`"},
+    "easymakerToken": {"type": "apiKey", "in": "header", "name": "X-EasyMaker-Token",
+                       "description": "The Jupyter server token, as the EasyMaker SDK sends it"},
+    "nhnBearer": {"type": "apiKey", "in": "header", "name": "x-nhn-authorization",
+                  "description": "The Jupyter server token as `Bearer <token>`, as the EasyMaker SDK sends it"},
+}  # fmt: skip
+
+
+def _json(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def _model_schema(model: type[BaseModel], components: dict[str, dict]) -> dict:
+    schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+    components.update(schema.pop("$defs", {}))
+    components[model.__name__] = schema
+    return ref(model.__name__)
+
+
+def _tag(handler: type) -> str:
+    module = handler.__module__.rsplit(".", 1)[-1]
+    return MODULE_TAGS.get(module, module)
+
+
+def _operation(path: str, method: str, handler: type, patterns: dict[str, str], components: dict) -> dict:
+    op = OPERATIONS.get((path, method))
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "pattern": f"^{pattern}$"}}
+        for name, pattern in patterns.items()
+    ]
+    parameters += [{"name": name, "in": "query", **spec} for name, spec in QUERY.get((path, method), {}).items()]
+    operation: dict[str, Any] = {"tags": [_tag(handler)], "parameters": parameters}
+    if op is None:
+        operation |= {
+            "operationId": f"{method}{handler.__name__.removesuffix('Handler')}",
+            "summary": f"{handler.__name__}.{method} (not described in jupyter_easymaker/api/openapi.py)",
+            "x-undocumented": True,
+            "responses": {"200": {"description": "Undocumented answer", "content": _json({"type": "object"})}},
+        }
+    else:
+        answer = op.plain or obj({"header": ref("Header"), **op.answer})
+        operation |= {
+            "operationId": op.operation_id,
+            "summary": op.summary,
+            "responses": {str(op.status): {"description": "Done", "content": _json(answer)}},
+        }
+        if op.body is not None:
+            operation["requestBody"] = {"required": True, "content": _json(_model_schema(op.body, components))}
+        for status in sorted({*op.errors, *(() if (path, method) in PUBLIC else (403,))}):
+            operation["responses"][str(status)] = {"$ref": f"#/components/responses/{ERRORS[status][0]}"}
+    if (path, method) in PUBLIC:
+        operation["security"] = []
+    return operation
+
+
+def build_document() -> dict:
+    from .. import __version__
+    from . import routes  # the route table imports this module
+
+    schemas = response_schemas()
+    paths: dict[str, dict] = {}
+    for regex, handler in routes("/"):
+        path, patterns = path_template(regex)
+        item = paths.setdefault(path, {})
+        for method in handler_methods(handler):
+            item[method] = _operation(path, method, handler, patterns, schemas)
+    used = [tag for item in paths.values() for op in item.values() for tag in op["tags"]]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "jupyter-easymaker",
+            "version": __version__,
+            "description": "The AI EasyMaker REST API as this Jupyter server extension serves it. Every answer "
+            "under /easymaker/v1.0 is the envelope `{header: {isSuccessful, resultCode, resultMessage}, …}`. "
+            "Generated from the route table by jupyter_easymaker/api/openapi.py.",
+        },
+        "servers": [
+            {
+                "url": "{origin}{baseUrl}",
+                "variables": {
+                    "origin": {"default": "http://localhost:8888"},
+                    "baseUrl": {
+                        "default": "",
+                        "description": "The Jupyter server's base_url, without its trailing slash",
+                    },
+                },
+            }
+        ],  # fmt: skip
+        "tags": [{"name": name, "description": TAGS.get(name, name)} for name in {**TAGS, **dict.fromkeys(used)}],
+        "security": [{name: []} for name in SECURITY_SCHEMES],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "responses": {
+                name: {"description": text, "content": _json(ref("ErrorEnvelope"))} for name, text in ERRORS.values()
+            },
+            "securitySchemes": SECURITY_SCHEMES,
+        },
+    }
+
+
+def render(doc: dict) -> str:
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main() -> None:
+    DOCUMENT.write_text(render(build_document()))
+    print(f"wrote {DOCUMENT}")
+
+
+if __name__ == "__main__":
+    main()

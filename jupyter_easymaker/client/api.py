@@ -1,0 +1,341 @@
+"""`EasyMakerClient`: the REST API from Python, one method a route, plus waiting and following logs."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from ..resources.statuses import TRAINING_FINAL
+from .discovery import HOW_TO_START, discover
+from .errors import ApiError, ServerNotFound, UnknownName
+
+if TYPE_CHECKING:
+    from .training import Training
+
+FINAL_STATUSES = frozenset(status.value for status in TRAINING_FINAL)
+DEFAULT_APPKEY = "local"
+LOG_PAGE = 1000
+_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")  # what a route accepts as an id
+TRAINING_FILTERS = {
+    "id": "trainingIdList", "ids": "trainingIdList",
+    "name": "trainingNameList", "names": "trainingNameList",
+    "experiment_id": "experimentId", "experiment": "experimentId",
+    "status": "trainingStatusCodeList", "statuses": "trainingStatusCodeList",
+}  # fmt: skip
+
+
+def camel_key(key: str) -> str:
+    """`model_upload_uri` → `modelUploadUri`; camelCase stays."""
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def camel(fields: dict[str, Any]) -> dict[str, Any]:
+    """snake_case keys to the API's camelCase; camelCase keys stay."""
+    return {camel_key(key): value for key, value in fields.items()}
+
+
+class EasyMakerClient:
+    """A session with the EasyMaker API of a running Jupyter server.
+
+    `EasyMakerClient()` finds the server on its own (see `discovery`); `url` (the server URL or its
+    `…/easymaker` API root) and `token` override. Every method returns the API's camelCase JSON.
+    """
+
+    def __init__(
+        self, url: str | None = None, token: str | None = None, appkey: str | None = None, timeout: float = 30.0
+    ) -> None:
+        self.appkey = appkey or os.environ.get("EM_APPKEY") or DEFAULT_APPKEY
+        info = discover(self.appkey, url, token)
+        self.api_url, self.token, self.source = info.api_url, info.token, info.source
+        self.timeout = timeout
+        self.session = requests.Session()
+        if self.token:
+            self.session.headers["Authorization"] = f"token {self.token}"
+
+    @property
+    def server_url(self) -> str:
+        """The Jupyter server's URL (with its base_url), ending in '/'."""
+        return self.api_url[: -len("easymaker")]
+
+    @property
+    def base_url(self) -> str:
+        """Where the routes start: …/easymaker/v1.0/appkeys/{appkey}."""
+        return f"{self.api_url}/v1.0/appkeys/{self.appkey}"
+
+    def __repr__(self) -> str:
+        return f"EasyMakerClient({self.api_url!r}, appkey={self.appkey!r})"
+
+    # -- the wire ------------------------------------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, json: Any = None, params: dict | None = None) -> dict:
+        """Call a route (`path` below …/appkeys/{appkey}, or a full URL); the body without its header.
+
+        Raises `ApiError` when the API refuses and `ServerNotFound` when it cannot be reached.
+        """
+        url = path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
+        try:
+            response = self.session.request(method, url, json=json, params=_params(params), timeout=self.timeout)
+        except requests.ConnectionError as err:
+            raise ServerNotFound(f"Cannot reach the EasyMaker API at {self.api_url}; {HOW_TO_START}.") from err
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            text = " ".join(response.text.split())[:200]
+            raise ApiError(response.status_code, f"{method} {url} answered HTTP {response.status_code}: {text}")
+        header = body.pop("header", None) or {}
+        if not response.ok or not header.get("isSuccessful", True):
+            message = header.get("resultMessage") or body.get("message") or response.reason or "request failed"
+            raise ApiError(response.status_code, message, body.get("errorList"))
+        return body
+
+    def get(self, path: str, **params: Any) -> dict:
+        return self.request("GET", path, params=params)
+
+    # -- catalog -------------------------------------------------------------------------------------------------------
+
+    def images(self, group: str | None = None) -> list[dict]:
+        """The images; `group` ("TRAINING", "NOTEBOOK", "HYPERPARAMETER_TUNING") keeps those serving it."""
+        return self.get("/images", groupTypeCodeList=group)["imageList"]
+
+    def flavors(self) -> list[dict]:
+        return self.get("/flavors")["flavorList"]
+
+    def algorithms(self) -> list[dict]:
+        return self.get("/algorithms")["algorithmList"]
+
+    def image_id(self, name: str, group: str | None = None) -> str:
+        """The id of the image with this name (or id)."""
+        return _pick(self.images(group), name, "imageId", "imageName", "image")
+
+    def flavor_id(self, name: str) -> str:
+        """The id of the instance type (flavor) with this name (or id), e.g. 'm2.c2m4'."""
+        return _pick(self.flavors(), name, "id", "name", "flavor")
+
+    # -- experiments ---------------------------------------------------------------------------------------------------
+
+    def experiments(self, names: list[str] | None = None, ids: list[str] | None = None) -> list[dict]:
+        return self.get("/experiments", experimentNameList=names, experimentIdList=ids)["experimentList"]
+
+    def experiment(self, experiment_id: str) -> dict:
+        return self.get(f"/experiments/{experiment_id}")["experiment"]
+
+    def find_experiment(self, name_or_id: str) -> dict:
+        found = self.experiments(names=[name_or_id])
+        if not found and _ID.match(name_or_id):
+            found = self.experiments(ids=[name_or_id])
+        if not found:
+            names = ", ".join(e["experimentName"] for e in self.experiments()) or "none yet"
+            raise UnknownName(f"No experiment named or with id '{name_or_id}'; the experiments are: {names}.")
+        return found[0]
+
+    def create_experiment(self, name: str, description: str | None = None) -> dict:
+        body = {"experimentName": name, **({"description": description} if description is not None else {})}
+        return self.request("POST", "/experiments", json=body)["experiment"]
+
+    def ensure_experiment(self, name: str, description: str | None = None) -> dict:
+        """The experiment called `name`, created if there is none."""
+        for _ in range(2):
+            found = self.experiments(names=[name])
+            if found:
+                return found[0]
+            try:
+                return self.create_experiment(name, description)
+            except ApiError as err:
+                if err.status != 409:  # else someone created it meanwhile: read it again
+                    raise
+        return self.experiments(names=[name])[0]
+
+    def update_experiment(self, experiment_id: str, description: str | None) -> dict:
+        return self.request("PUT", f"/experiments/{experiment_id}", json={"description": description})["experiment"]
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        self.request("DELETE", f"/experiments/{experiment_id}")
+
+    # -- training templates --------------------------------------------------------------------------------------------
+
+    def templates(self, names: list[str] | None = None) -> list[dict]:
+        return self.get("/training-templates", trainingTemplateNameList=names)["trainingTemplateList"]
+
+    def template(self, template_id: str) -> dict:
+        return self.get(f"/training-templates/{template_id}")["trainingTemplate"]
+
+    def create_template(self, name: str | None = None, /, **fields: Any) -> dict:
+        """Fields as the API takes them (camelCase, or snake_case converted): imageId, flavorId, sourceDirUri …"""
+        body = {**({"trainingTemplateName": name} if name else {}), **camel(fields)}
+        return self.request("POST", "/training-templates", json=body)["trainingTemplate"]
+
+    def update_template(self, template_id: str, **fields: Any) -> dict:
+        return self.request("PUT", f"/training-templates/{template_id}", json=camel(fields))["trainingTemplate"]
+
+    def copy_template(self, template_id: str, **overrides: Any) -> dict:
+        path = f"/training-templates/{template_id}/copy"
+        return self.request("POST", path, json=camel(overrides))["trainingTemplate"]
+
+    def delete_template(self, template_id: str) -> None:
+        self.request("DELETE", f"/training-templates/{template_id}")
+
+    # -- trainings -----------------------------------------------------------------------------------------------------
+
+    def trainings(self, **filters: Any) -> list[dict]:
+        """Newest first. Filters: name(s), id(s), experiment_id, status(es), or the API's own names
+        (trainingNameList, trainingIdList, experimentIdList, experimentId, trainingStatusCodeList); a str or a list."""
+        params = {TRAINING_FILTERS.get(k, camel_key(k)): v for k, v in filters.items()}
+        return self.get("/trainings", **params)["trainingList"]
+
+    def training(self, training_id: str) -> dict:
+        return self.get(f"/trainings/{training_id}")["training"]
+
+    def find_training(self, name_or_id: str) -> dict:
+        """The training with this name, else with this id; `UnknownName` listing the recent ones otherwise."""
+        found = self.trainings(name=[name_or_id])
+        if found:
+            return found[0]
+        if _ID.match(name_or_id):
+            try:
+                return self.training(name_or_id)
+            except ApiError as err:
+                if err.status != 404:
+                    raise
+        recent = [t["trainingName"] for t in self.trainings()[:20]]
+        listed = ", ".join(recent) if recent else "none yet"
+        raise UnknownName(f"No training named or with id '{name_or_id}'; recent trainings: {listed}.")
+
+    def create_training(self, body: dict | None = None, **fields: Any) -> dict:
+        """Submit a training. `body` is the camelCase JSON the API takes (trainingName, experimentId, imageId,
+        flavorId, sourceDirUri, entryPoint, modelUploadUri …); keyword fields are added (snake_case converted)."""
+        return self.request("POST", "/trainings", json={**(body or {}), **camel(fields)})["training"]
+
+    def stop_training(self, training_id: str) -> dict:
+        return self.request("PUT", f"/trainings/{training_id}/stop")["training"]
+
+    def copy_training(self, training_id: str, **overrides: Any) -> dict:
+        """A new training with the same settings; overrides such as training_name=…, timeout_minutes=…"""
+        return self.request("POST", f"/trainings/{training_id}/copy", json=camel(overrides))["training"]
+
+    def delete_training(self, training_id: str) -> None:
+        self.request("DELETE", f"/trainings/{training_id}")
+
+    def metrics(self, training_id: str, names: list[str] | None = None) -> dict:
+        """{"metricList": [{name, step, value, time}], "metricSummaryList": [{name, min, max, latest, count}]}"""
+        return self.get(f"/trainings/{training_id}/metrics", metricNameList=names)
+
+    def monitoring(self, training_id: str) -> list[dict]:
+        """CPU and memory samples: [{time, cpuPercent, memoryBytes}]."""
+        return self.get(f"/trainings/{training_id}/monitoring")["usageList"]
+
+    def training_handle(self, training: str | dict) -> Training:
+        """A `Training` for a name, an id, or a training dict the API returned."""
+        from .training import Training
+
+        return Training(self, training if isinstance(training, dict) else self.find_training(training))
+
+    # -- logs, waiting -------------------------------------------------------------------------------------------------
+
+    def logs(
+        self, training_id: str, after: int = 0, limit: int = LOG_PAGE, *,
+        tail: int | None = None, query: str | None = None, level: str | None = None,
+    ) -> list[dict]:  # fmt: skip
+        """One page of log records (oldest first, `logId` > `after`), or the last `tail` records.
+        A record: {logId, body, logLevel, time, trainingId, rank, …}."""
+        params = {"trainingId": training_id, "after": after, "limit": limit, "tail": tail, "query": query}
+        return self.get("/logs", **params, logLevel=level)["logList"]
+
+    def all_logs(self, training_id: str, after: int = 0) -> list[dict]:
+        """Every log record so far, page after page."""
+        records: list[dict] = []
+        while True:
+            page = self.logs(training_id, after=after)
+            records += page
+            if len(page) < LOG_PAGE:
+                return records
+            after = page[-1]["logId"]
+
+    def follow_logs(
+        self, training_id: str, poll: float = 0.5, after: int = 0, timeout: float | None = None
+    ) -> Iterator[dict]:
+        """Yield each new log record once, as it arrives, until the training is final and every record is read.
+
+        A training turns final in the same transaction that stores its last lines, so reading after seeing a
+        final status reads them all.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            final = self.training(training_id)["trainingStatusCode"] in FINAL_STATUSES
+            while True:
+                page = self.logs(training_id, after=after)
+                yield from page
+                if page:
+                    after = page[-1]["logId"]
+                if len(page) < LOG_PAGE:
+                    break
+            if final:
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"Training {training_id} was not final after {timeout}s of following its logs.")
+            time.sleep(poll)
+
+    def wait_training(
+        self, training_id: str, timeout: float | None = None, poll: float = 0.5,
+        on_status: Callable[[dict], Any] | None = None,
+    ) -> dict:  # fmt: skip
+        """Poll until the training is final (COMPLETE, FAIL TRAIN, STOPPED, CREATE FAILED) and return it.
+        `on_status(training)` is called with the training each time its status changes (and first)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        last = None
+        while True:
+            training = self.training(training_id)
+            status = training["trainingStatusCode"]
+            if status != last:
+                last = status
+                if on_status is not None:
+                    on_status(training)
+            if status in FINAL_STATUSES:
+                return training
+            if deadline is not None and time.monotonic() > deadline:
+                name = training["trainingName"]
+                raise TimeoutError(f"Training '{name}' is still {status} after {timeout}s.")
+            time.sleep(poll)
+
+
+def _params(params: dict | None) -> dict:
+    out: dict[str, Any] = {}
+    for key, value in (params or {}).items():
+        if value is None or value == []:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            value = [str(v) for v in value]
+        out[key] = value
+    return out
+
+
+def _pick(items: list[dict], wanted: str, id_key: str, name_key: str, what: str) -> str:
+    for match in (
+        lambda i: i[id_key] == wanted or i[name_key] == wanted,
+        lambda i: i[name_key].casefold() == wanted.strip().casefold(),
+    ):
+        for item in items:
+            if match(item):
+                return item[id_key]
+    names = ", ".join(repr(i[name_key]) for i in items)
+    raise UnknownName(f"No {what} named '{wanted}'; choose one of: {names}.")
+
+
+_default: EasyMakerClient | None = None
+
+
+def default_client(refresh: bool = False) -> EasyMakerClient:
+    """One shared client for magics and widgets, discovered on first use (`refresh=True` discovers again)."""
+    global _default
+    if _default is None or refresh:
+        _default = EasyMakerClient()
+    return _default
