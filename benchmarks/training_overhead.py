@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,8 +26,9 @@ from pathlib import Path
 
 import requests
 
+from jupyter_easymaker.testing import TOKEN, ServerProcess
+
 HERE = Path(__file__).resolve().parent
-TOKEN = "bench-token"
 APPKEY = "local"
 IMAGE = "Ubuntu 22.04 CPU PyTorch Training"
 FLAVOR = "m2.c2m4"
@@ -67,68 +67,17 @@ STAGES = {
 }
 
 
-# -- the server (as tests/conftest.py's ServerProcess) --------------------------------------------------------------
+# -- the server ------------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self, base: Path, interval: float, times_dir: Path) -> None:
-        self.data_dir, self.root_dir, self.interval = base / "em-data", base / "root", interval
-        self.times_dir = times_dir
-        self.port = free_port()
-        self.log = base / "server.log"
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-    def start(self) -> Server:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.root_dir.mkdir(parents=True, exist_ok=True)
-        env = {
-            **os.environ,
-            "EM_DATA_DIR": str(self.data_dir),
-            "JUPYTER_RUNTIME_DIR": str(self.data_dir / "runtime"),
-            TIMES_ENV: str(self.times_dir),  # inherited by the runner and its workers
-        }
-        command = [
-            sys.executable, "-m", "jupyter_server", "--allow-root", "--no-browser", f"--port={self.port}",
-            f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={self.root_dir}",
-            "--ServerApp.jpserver_extensions=jupyter_easymaker=True",
-            f"--EasyMakerApp.controller_interval={self.interval}",
-        ]  # fmt: skip
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.root_dir)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
-            try:
-                if requests.get(f"{self.url}easymaker/nhn-api-gateway", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"server did not start: {self.log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+def start_server(base: Path, interval: float, times_dir: Path) -> ServerProcess:
+    """A real server whose runners and workers inherit the times directory."""
+    env = {TIMES_ENV: str(times_dir)}
+    return ServerProcess(base / "em-data", base / "root", env=env, controller_interval=interval).start()
 
 
 class Api:
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: ServerProcess) -> None:
         self.base = f"{server.url}easymaker/v1.0/appkeys/{APPKEY}"
         self.session = requests.Session()
         self.session.headers["X-EasyMaker-Token"] = TOKEN
@@ -345,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         for directory in (times_dir, source, models):
             directory.mkdir(parents=True)
         (source / "train.py").write_text(TRAIN_PY)
-        server = Server(base, args.controller_interval, times_dir).start()
+        server = start_server(base, args.controller_interval, times_dir)
         try:
             api = Api(server)
             stamp = datetime.now().strftime("%H%M%S")

@@ -7,7 +7,7 @@ import os
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import TOKEN, free_port, write_script
+from conftest import TOKEN, write_script
 
 from jupyter_easymaker.client import (
     ApiError,
@@ -17,6 +17,7 @@ from jupyter_easymaker.client import (
     UnknownName,
     default_client,
 )
+from jupyter_easymaker.testing import free_port
 
 IMAGE = "Ubuntu 22.04 CPU PyTorch Training"
 FLAVOR = "m2.c2m4"
