@@ -253,3 +253,36 @@ def test_list_filters_and_elapsed_time(api, tmp_path):
     assert [t["trainingId"] for t in by_name] == [training_id]
     time.sleep(1.1)
     assert api.get(f"/trainings/{training_id}")["training"]["elapsedTimeSeconds"] == training["elapsedTimeSeconds"]
+
+
+def test_metrics_thinned_for_charts_and_monitoring_samples(api, tmp_path):
+    source = write_script(tmp_path / "src", """
+import time
+for i in range(1000):
+    print(f"loss={1000 - i}")
+time.sleep(4.5)
+""")  # fmt: skip
+    training_id = api.post("/trainings", api.training_body("thin", api.experiment("thin"), source, tmp_path / "o"))[
+        "training"
+    ]["trainingId"]
+    api.wait_training(training_id)
+    full = api.get(f"/trainings/{training_id}/metrics")
+    assert [p["step"] for p in full["metricList"]] == list(range(1000))
+    thinned = api.get(f"/trainings/{training_id}/metrics", params={"maxPoints": 10})
+    steps = [p["step"] for p in thinned["metricList"]]
+    assert len(steps) <= 11 and steps[0] == 0 and steps[-1] == 999 and steps == sorted(steps)
+    assert thinned["metricSummaryList"] == [{"name": "loss", "min": 1.0, "max": 1000.0, "latest": 1.0, "count": 1000}]
+    status, body = api.call("GET", f"/trainings/{training_id}/metrics", params={"maxPoints": "lots"})
+    assert status == 400 and body["errorList"][0]["field"] == "maxPoints"
+
+    usage = api.get(f"/trainings/{training_id}/monitoring")["usageList"]
+    assert len(usage) >= 2 and all(u["memoryBytes"] > 0 for u in usage), usage
+
+    for params, field in (({"tail": -1}, "tail"), ({"limit": 0}, "limit"), ({"after": "x"}, "after"),
+                          ({"logLevel": "LOUD"}, "logLevel")):  # fmt: skip
+        status, body = api.call("GET", "/logs", params={"trainingId": training_id, **params})
+        assert status == 400 and body["errorList"][0]["field"] == field
+    last = api.get("/logs", params={"trainingId": training_id, "tail": 2})["logList"]
+    assert [r["body"] for r in last][-1].startswith("Training ended: succeeded")
+    found = api.get("/logs", params={"trainingId": training_id, "query": "LOSS=500"})["logList"]
+    assert [r["body"] for r in found] == ["loss=500"]

@@ -238,7 +238,11 @@ QUERY: dict[tuple[str, str], dict[str, dict]] = {
         "experimentId": list_query("Only trainings of this experiment (same as experimentIdList)"),
         "trainingStatusCodeList": list_query("Only trainings in these statuses"),
     },
-    (f"{APPKEY}/trainings/{{trainingId}}/metrics", "get"): {"metricNameList": list_query("Only these metrics")},
+    (f"{APPKEY}/trainings/{{trainingId}}/metrics", "get"): {
+        "metricNameList": list_query("Only these metrics"),
+        "maxPoints": scalar_query("Thin each series to about this many evenly spaced points (the last is kept)",
+                                  {**INTEGER, "minimum": 2, "maximum": 100000}),
+    },
     (f"{APPKEY}/logs", "get"): {
         "trainingId": scalar_query("Only records of this training"),
         "category": scalar_query("Only records of this category, e.g. easymaker.training"),
@@ -248,7 +252,8 @@ QUERY: dict[tuple[str, str], dict[str, dict]] = {
                               {**INTEGER, "default": 0}),
         "limit": scalar_query("At most this many records", {**INTEGER, "minimum": 1, "maximum": MAX_LIMIT,
                                                             "default": 1000}),
-        "tail": scalar_query("The last N records instead (after and limit are then ignored)", INTEGER),
+        "tail": scalar_query("The last N records instead (after and limit are then ignored)",
+                             {**INTEGER, "minimum": 0, "maximum": MAX_LIMIT}),
     },
 }  # fmt: skip
 

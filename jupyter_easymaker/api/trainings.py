@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..resources import trainings
-from ..resources.schema import TrainingCopy, TrainingCreate, parse
+from ..resources.schema import TrainingCopy, TrainingCreate, parse, query_int
 from .base import APPKEY, ID, ApiHandler, endpoint, run
 
 TRAINING_ID = ID.format("training_id")
@@ -51,7 +51,8 @@ class TrainingMetricsHandler(ApiHandler):
     @endpoint
     async def get(self, appkey: str, training_id: str) -> None:
         names = self.list_arg("metricNameList")
-        self.respond(await run(trainings.metrics, self.platform, appkey, training_id, names))
+        max_points = query_int(self.get_query_argument("maxPoints", None), "maxPoints", 0, 2, 100000) or None
+        self.respond(await run(trainings.metrics, self.platform, appkey, training_id, names, max_points))
 
 
 class TrainingMonitoringHandler(ApiHandler):

@@ -96,6 +96,7 @@ class LogLine:
     stream: str  # stdout | stderr | system
     rank: int
     text: str
+    level: str | None = None  # INFO | WARNING | ERROR, where the producer knows it
 
 
 @dataclass(frozen=True)

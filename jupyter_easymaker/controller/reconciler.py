@@ -14,7 +14,7 @@ import re
 import threading
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..backends import LogLine, Phase
@@ -39,7 +39,7 @@ PHASE_STATUS = {
     Phase.STOPPED: TrainingStatus.STOPPED,
     Phase.LOST: TrainingStatus.FAIL_TRAIN,
 }
-STREAM_LEVEL = {"stdout": "INFO", "stderr": "ERROR", "system": "INFO"}
+STREAM_LEVEL = {"stdout": "INFO", "stderr": "ERROR", "system": "INFO"}  # unless the line says
 
 
 def utc(epoch: float) -> datetime:
@@ -54,7 +54,6 @@ class Controller:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
         self._lock = threading.Lock()
-        self._metric_steps: dict[str, dict[str, int]] = {}
 
     # -- running ---------------------------------------------------------------------------------------------------
 
@@ -102,7 +101,6 @@ class Controller:
                 try:
                     self._training(training_id)
                 except Exception:
-                    self._metric_steps.pop(training_id, None)  # its transaction rolled back
                     log.exception("reconciling training %s failed", training_id)
 
     def _experiments(self) -> None:
@@ -154,7 +152,6 @@ class Controller:
                 if row.started_at is None:
                     row.started_at = row.finished_at
                 row.status_reason = observation.message or None
-                self._metric_steps.pop(row.id, None)
             elif observation.message:
                 row.status_reason = observation.message
             if row.status != status.value:
@@ -183,43 +180,49 @@ class Controller:
         together with the cursors: a pass cut off half-way re-reads from the old cursor, so nothing doubles."""
         backend = self.platform.backend
         pattern = re.compile(row.config.get("metricRegex") or KATIB_DEFAULT_METRIC_FILTER)
+        steps: dict[str, int] | None = None
         while True:
             lines, cursor = backend.read_logs(row.id, row.log_cursor)
-            for line in lines:
-                self._store_line(session, row, line, pattern)
+            if lines:
+                steps = steps if steps is not None else self._last_steps(session, row.id)
+                self._store_lines(session, row, lines, pattern, steps)
             row.log_cursor = cursor
             if not lines or not drain:
                 break
         samples, cursor = backend.read_usage(row.id, row.usage_cursor)
-        session.add_all(
-            UsageRow(resource_id=row.id, time=utc(s.time), cpu_percent=s.cpu_percent, memory_bytes=s.memory_bytes)
-            for s in samples
-        )
+        if samples:
+            session.execute(
+                insert(UsageRow),
+                [{"resource_id": row.id, "time": utc(s.time), "cpu_percent": s.cpu_percent,
+                  "memory_bytes": s.memory_bytes} for s in samples],
+            )  # fmt: skip
         row.usage_cursor = cursor
 
-    def _store_line(self, session: Session, row: TrainingRow, line: LogLine, pattern: re.Pattern) -> None:
-        stream, _, level = line.stream.partition(":")
-        session.add(
-            LogRow(
-                appkey=row.appkey, category=trainings.CATEGORY, resource_id=row.id,
-                log_level=level or STREAM_LEVEL.get(stream, "INFO"), body=line.text, time=utc(line.time),
-                rank=line.rank,
-            )
-        )  # fmt: skip
-        if stream == "system" or line.rank != 0:
-            return
-        steps = self._steps(session, row.id)
-        for match in pattern.finditer(line.text):
-            name, raw = match.group(1), match.group(2)
-            try:
-                value = float(raw)
-            except (TypeError, ValueError):
-                continue
-            steps[name] = steps.get(name, -1) + 1
-            session.add(MetricRow(resource_id=row.id, name=name, value=value, step=steps[name], time=utc(line.time)))
+    def _store_lines(
+        self, session: Session, row: TrainingRow, lines: list[LogLine], pattern: re.Pattern, steps: dict[str, int]
+    ) -> None:
+        logs, metrics = [], []
+        for line in lines:
+            when = utc(line.time)
+            logs.append({
+                "appkey": row.appkey, "category": trainings.CATEGORY, "resource_id": row.id, "time": when,
+                "log_level": line.level or STREAM_LEVEL.get(line.stream, "INFO"), "body": line.text, "rank": line.rank,
+            })  # fmt: skip
+            if line.stream == "system" or line.rank != 0:
+                continue  # metrics come from the workload's own output, on its first node (as Katib's collector)
+            for match in pattern.finditer(line.text):
+                try:
+                    value = float(match.group(2))
+                except (TypeError, ValueError):
+                    continue
+                name = match.group(1)
+                steps[name] = steps.get(name, -1) + 1
+                metrics.append({"resource_id": row.id, "name": name, "value": value, "step": steps[name], "time": when})
+        session.execute(insert(LogRow), logs)
+        if metrics:
+            session.execute(insert(MetricRow), metrics)
 
-    def _steps(self, session: Session, training_id: str) -> dict[str, int]:
-        if training_id not in self._metric_steps:
-            query = select(MetricRow.name, func.max(MetricRow.step)).where(MetricRow.resource_id == training_id)
-            self._metric_steps[training_id] = dict(session.execute(query.group_by(MetricRow.name)).all())
-        return self._metric_steps[training_id]
+    @staticmethod
+    def _last_steps(session: Session, training_id: str) -> dict[str, int]:
+        query = select(MetricRow.name, func.max(MetricRow.step)).where(MetricRow.resource_id == training_id)
+        return dict(session.execute(query.group_by(MetricRow.name)).all())

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ..errors import invalid
 from ..platform import Platform, wire_time
 from ..store import LogRow
+from .schema import query_int
 
 LOG_TYPE = "NHNCloud-AIEasyMaker"
 RESOURCE_FIELD = {"easymaker.training": "trainingId"}
@@ -30,9 +31,9 @@ def to_wire(row: LogRow) -> dict:
 
 def query(platform: Platform, appkey: str, filters: dict[str, str | None]) -> tuple[list[dict], int | None]:
     """Oldest first after `after` (a logId); `tail` gives the last N instead. Returns records and the next cursor."""
-    limit = _int(filters.get("limit"), "limit", 1000)
-    if not 1 <= limit <= MAX_LIMIT:
-        raise invalid("limit", f"must be between 1 and {MAX_LIMIT}")
+    limit = query_int(filters.get("limit"), "limit", 1000, 1, MAX_LIMIT)
+    after = query_int(filters.get("after"), "after", 0, 0, 2**63 - 1)
+    tail = query_int(filters.get("tail"), "tail", 0, 0, MAX_LIMIT)
     stmt = select(LogRow).where(LogRow.appkey == appkey)
     if filters.get("trainingId"):
         stmt = stmt.where(LogRow.resource_id == filters["trainingId"])
@@ -45,22 +46,10 @@ def query(platform: Platform, appkey: str, filters: dict[str, str | None]) -> tu
         stmt = stmt.where(LogRow.log_level == level)
     if filters.get("query"):
         stmt = stmt.where(LogRow.body.icontains(filters["query"], autoescape=True))
-    tail = _int(filters.get("tail"), "tail", 0)
-    if not 0 <= tail <= MAX_LIMIT:
-        raise invalid("tail", f"must be between 1 and {MAX_LIMIT}")
     with platform.store.session() as session:
         if tail:
             rows = list(session.scalars(stmt.order_by(LogRow.id.desc()).limit(tail)))[::-1]
         else:
-            stmt = stmt.where(LogRow.id > _int(filters.get("after"), "after", 0))
+            stmt = stmt.where(LogRow.id > after)
             rows = list(session.scalars(stmt.order_by(LogRow.id).limit(limit)))
-    return [to_wire(r) for r in rows], (rows[-1].id if rows else _int(filters.get("after"), "after", 0))
-
-
-def _int(value: str | None, name: str, default: int) -> int:
-    if value in (None, ""):
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise invalid(name, f"must be an integer, not '{value}'") from None
+    return [to_wire(r) for r in rows], (rows[-1].id if rows else after)

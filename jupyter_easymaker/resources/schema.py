@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from ..errors import EasyMakerError, FieldError, invalid_fields
+from ..errors import EasyMakerError, FieldError, invalid, invalid_fields
 from ..storage import StorageError, validate_uri
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
@@ -215,3 +215,16 @@ def config_fields(model: BaseModel) -> dict[str, Any]:
     """The TrainingConfig fields that were given, as camelCase wire JSON."""
     names = set(TrainingConfig.model_fields) & model.model_fields_set
     return model.model_dump(by_alias=True, include=names, mode="json")
+
+
+def query_int(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    """An integer query parameter within [low, high], or a 400 naming it."""
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise invalid(name, f"must be an integer, not '{value}'") from None
+    if not low <= number <= high:
+        raise invalid(name, f"must be between {low} and {high}")
+    return number

@@ -6,7 +6,7 @@ import shutil
 from datetime import datetime
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..backends import WorkSpec
@@ -255,21 +255,30 @@ def delete(platform: Platform, appkey: str, training_id: str) -> None:
     shutil.rmtree(platform.tensorboard_dir(appkey, row.experiment_id, training_id), ignore_errors=True)
 
 
-def metrics(platform: Platform, appkey: str, training_id: str, names: list[str]) -> dict:
+def metrics(platform: Platform, appkey: str, training_id: str, names: list[str], max_points: int | None) -> dict:
+    """Each metric's points in step order, and its summary. With `max_points`, a long series is thinned to about
+    that many evenly spaced points (always keeping the last), which is what a chart needs."""
+    where = [MetricRow.resource_id == training_id]
+    if names:
+        where.append(MetricRow.name.in_(names))
+    points, summaries = [], []
     with platform.store.session() as session:
         get_row(session, appkey, training_id)
-        query = select(MetricRow).where(MetricRow.resource_id == training_id).order_by(MetricRow.name, MetricRow.step)
-        if names:
-            query = query.where(MetricRow.name.in_(names))
-        points = session.scalars(query).all()
-    summary: dict[str, dict] = {}
-    for p in points:
-        s = summary.setdefault(p.name, {"name": p.name, "min": p.value, "max": p.value, "count": 0})
-        s.update(min=min(s["min"], p.value), max=max(s["max"], p.value), latest=p.value, count=s["count"] + 1)
-    return {
-        "metricList": [{"name": p.name, "step": p.step, "value": p.value, "time": wire_time(p.time)} for p in points],
-        "metricSummaryList": list(summary.values()),
-    }
+        stats = session.execute(
+            select(MetricRow.name, func.min(MetricRow.value), func.max(MetricRow.value), func.count(),
+                   func.max(MetricRow.step)).where(*where).group_by(MetricRow.name).order_by(MetricRow.name)
+        ).all()  # fmt: skip
+        for name, low, high, count, last in stats:
+            series = [*where, MetricRow.name == name]
+            query = select(MetricRow.step, MetricRow.value, MetricRow.time).where(*series).order_by(MetricRow.step)
+            if max_points and count > max_points:
+                stride = -(-count // max_points)
+                query = query.where(or_(MetricRow.step % stride == 0, MetricRow.step == last))
+            rows = session.execute(query).all()
+            points += [{"name": name, "step": step, "value": value, "time": wire_time(t)} for step, value, t in rows]
+            latest = rows[-1][1]
+            summaries.append({"name": name, "min": low, "max": high, "latest": latest, "count": count})
+    return {"metricList": points, "metricSummaryList": summaries}
 
 
 def monitoring(platform: Platform, appkey: str, training_id: str) -> list[dict]:

@@ -69,7 +69,7 @@ class LocalBackend:
 
     def read_logs(self, work_id: str, cursor: int) -> tuple[list[LogLine], int]:
         records, cursor = _read_jsonl(self.rundir(work_id).logs, cursor)
-        return [LogLine(r["t"], r["s"], r["r"], r["x"]) if "l" not in r else _leveled(r) for r in records], cursor
+        return [LogLine(r["t"], r["s"], r["r"], r["x"], r.get("l")) for r in records], cursor
 
     def read_usage(self, work_id: str, cursor: int) -> tuple[list[UsageSample], int]:
         records, cursor = _read_jsonl(self.rundir(work_id).usage, cursor)
@@ -124,10 +124,6 @@ class LocalBackend:
         proc = self._spawned.get(work_id)
         if proc is not None and proc.poll() is not None:
             del self._spawned[work_id]
-
-
-def _leveled(record: dict) -> LogLine:
-    return LogLine(record["t"], f"{record['s']}:{record['l']}", record["r"], record["x"])
 
 
 def _read_jsonl(path: Path, cursor: int) -> tuple[list[dict], int]:
