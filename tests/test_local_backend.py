@@ -161,3 +161,23 @@ def test_cpu_affinity_and_threads_follow_the_instance_type(backend, tmp_path):
     assert applied["cpuAffinity"] == [sorted(os.sched_getaffinity(0))[0]] and applied["threads"] == 1
     assert f"cpus {applied['cpuAffinity']} 1" in all_logs(backend, "w1")
     assert "asked for 2 GPUs" in " ".join(applied["notes"]) and "not enforced" in applied["memoryLimit"]
+
+
+def test_maximum_training_time_covers_installing_requirements(backend, tmp_path):
+    source = write_script(tmp_path / "src", "print('never reached')\n")
+    slow = write_script(tmp_path / "slow-pkg", "import time\ntime.sleep(120)\n", name="setup.py")
+    (source / "requirements.txt").write_text(f"{slow}\n")
+    backend.submit(spec(tmp_path, timeout_seconds=2))
+    observation = wait_final(backend, "w1", timeout=60)
+    assert observation.phase == Phase.FAILED
+    assert "maximum training time" in observation.message and "requirements" in observation.message
+    assert "never reached" not in all_logs(backend, "w1")
+
+
+def test_missing_image_environment_is_create_failed(tmp_path):
+    storage = StorageConfig(object_store_root=tmp_path / "obs", local_root=tmp_path)
+    backend = LocalBackend(tmp_path / "runs", storage, image_pythons={"img": str(tmp_path / "gone" / "bin" / "python")})
+    write_script(tmp_path / "src", "print('hi')\n")
+    backend.submit(spec(tmp_path))
+    observation = wait_final(backend, "w1")
+    assert observation.phase == Phase.CREATE_FAILED and "image_environments" in observation.message

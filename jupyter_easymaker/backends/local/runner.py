@@ -83,14 +83,18 @@ class Runner:
         )
         self.log = LogWriter(run.logs)
         self.started_at: float | None = None
+        self.deadline = time.time() + self.spec.timeout_seconds  # the maximum training time covers set-up too
 
     # -- the phases ------------------------------------------------------------------------------------------------
 
     def execute(self) -> None:
         self.phase(Phase.STAGING)
         try:
+            self.check_environment()
             paths = self.stage()
             python = self.install_requirements(paths)
+        except TimeoutError as err:
+            return self.finish(Phase.FAILED, str(err))
         except (StageError, StorageError) as err:
             self.log.system(str(err), "ERROR")
             return self.finish(Phase.CREATE_FAILED, str(err))
@@ -110,6 +114,13 @@ class Runner:
             if outcome == Phase.SUCCEEDED:
                 outcome, message = Phase.FAILED, f"The training finished but its outputs could not be uploaded: {err}"
         self.finish(outcome, message)
+
+    def check_environment(self) -> None:
+        if not os.access(self.python, os.X_OK):
+            raise StageError(
+                f"The Python environment for image '{self.spec.image.name}' ({self.python}) does not exist; "
+                "fix EasyMakerApp.image_environments."
+            )
 
     def stage(self) -> StagedPaths:
         work = self.run.work
@@ -155,10 +166,12 @@ class Runner:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         pump = self.log.pump(proc.stdout, "system", 0)
         while proc.poll() is None:
-            if self.stop_requested():
+            if self.stop_requested() or time.time() > self.deadline:
                 terminate([proc])
                 pump.join()
-                raise StageError(f"Stopped while trying to {what}.")
+                if self.stop_requested():
+                    raise StageError(f"Stopped while trying to {what}.")
+                raise TimeoutError(f"{self.exceeded()} while trying to {what}.")
             time.sleep(POLL_SECONDS)
         pump.join()
         if proc.returncode != 0:
@@ -179,7 +192,6 @@ class Runner:
                 self.log.pump(proc.stderr, "stderr", worker.rank),
             ]
         write_json(self.run.workers, [process_identity(p.pid) for p in procs])
-        deadline = self.started_at + self.spec.timeout_seconds
         sampler = UsageSampler(self.run.usage, procs)
         outcome: tuple[Phase, str] | None = None
         while outcome is None:
@@ -194,16 +206,15 @@ class Runner:
                 outcome = Phase.SUCCEEDED, ""
             elif self.stop_requested():
                 outcome = Phase.STOPPED, "Stopped at the user's request."
-            elif time.time() > deadline:
-                minutes = self.spec.timeout_seconds / 60
-                outcome = (
-                    Phase.FAILED,
-                    f"Exceeded the maximum training time ({minutes:g} minutes); the training was ended.",
-                )
+            elif time.time() > self.deadline:
+                outcome = Phase.FAILED, f"{self.exceeded()}; the training was ended."
         terminate(procs)
         for pump in pumps:
             pump.join()
         return outcome
+
+    def exceeded(self) -> str:
+        return f"Exceeded the maximum training time ({self.spec.timeout_seconds / 60:g} minutes)"
 
     def pin(self, pid: int) -> None:
         try:
