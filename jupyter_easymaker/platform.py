@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .backends import Backend
-from .errors import invalid
 from .resources.catalog import Algorithm, Image, InstanceType
 from .storage import StorageConfig
 from .store import Store
@@ -20,21 +19,6 @@ class Catalog:
     images: dict[str, Image]
     instance_types: dict[str, InstanceType]
     algorithms: dict[str, Algorithm]
-
-    def image(self, image_id: str, field_name: str = "imageId") -> Image:
-        if image_id not in self.images:
-            raise invalid(field_name, f"no image with id '{image_id}'; GET …/images lists them")
-        return self.images[image_id]
-
-    def instance_type(self, flavor_id: str, field_name: str = "flavorId") -> InstanceType:
-        if flavor_id not in self.instance_types:
-            raise invalid(field_name, f"no instance type with id '{flavor_id}'; GET …/flavors lists them")
-        return self.instance_types[flavor_id]
-
-    def algorithm(self, algorithm_id: str, field_name: str = "algorithmId") -> Algorithm:
-        if algorithm_id not in self.algorithms:
-            raise invalid(field_name, f"no algorithm with id '{algorithm_id}'; GET …/algorithms lists them")
-        return self.algorithms[algorithm_id]
 
 
 @dataclass

@@ -25,7 +25,7 @@ def backend(tmp_path) -> LocalBackend:
 
 def spec(tmp_path: Path, work_id: str = "w1", **overrides) -> WorkSpec:
     fields = dict(
-        work_id=work_id, appkey="local", region="local", category="easymaker.training",
+        work_id=work_id, appkey="local", region="local",
         image=ImageRef("img", "Ubuntu 22.04 CPU PyTorch Training", "addr", "PYTORCH", "CPU"),
         resources=Resources("m2.c2m4", 1, 4096, 0), source_uri=str(tmp_path / "src"), entry_point="train.py",
         hyperparameters=[], datasets=[], model_upload_uri=str(tmp_path / "out"), checkpoint_input_uri=None,

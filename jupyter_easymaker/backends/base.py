@@ -33,7 +33,6 @@ class WorkSpec:
     work_id: str
     appkey: str
     region: str
-    category: str  # log category, e.g. easymaker.training
     image: ImageRef
     resources: Resources
     source_uri: str

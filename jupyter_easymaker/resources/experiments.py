@@ -92,8 +92,9 @@ def retry(platform: Platform, appkey: str, experiment_id: str) -> dict:
         if row.status != ExperimentStatus.CREATE_FAILED.value:
             raise conflict(f"Only an experiment in CREATE FAILED can be retried; this one is {row.status}.")
         row.status, row.status_reason, row.updated_at = ExperimentStatus.CREATE_REQUESTED.value, None, now()
+        wire = to_wire(row, _training_counts(session, [row.id]).get(row.id, 0))
     platform.wake()
-    return to_wire(row)
+    return wire
 
 
 def delete(platform: Platform, appkey: str, experiment_id: str) -> None:

@@ -17,11 +17,10 @@ from ..storage import StorageError, exists, resolve
 from ..store import ExperimentRow, LogRow, MetricRow, TemplateRow, TrainingRow, UsageRow
 from . import experiments
 from .naming import free_copy_name
-from .schema import TRAINING_DEFAULTS, TrainingConfig, TrainingCopy, TrainingCreate, config_fields, parse
+from .schema import TRAINING_DEFAULTS, TrainingCopy, TrainingCreate, config_fields, parse
 from .statuses import TRAINING_FINAL, TRAINING_STOPPABLE, TrainingStatus
 
 CATEGORY = "easymaker.training"
-URI_FIELDS = ("sourceDirUri", "modelUploadUri", "checkPointInputUri", "checkPointUploadUri")
 
 
 # -- rules -------------------------------------------------------------------------------------------------------------
@@ -163,7 +162,7 @@ def copy(platform: Platform, appkey: str, training_id: str, body: TrainingCopy) 
         name = body.training_name or _copy_name(session, appkey, original.name)
         fields = {
             "trainingName": name,
-            "description": original.description if body.description is None else body.description,
+            "description": body.description if "description" in body.model_fields_set else original.description,
             "experimentId": body.experiment_id or original.experiment_id,
             **original.config,
             **config_fields(body),
@@ -288,10 +287,6 @@ def monitoring(platform: Platform, appkey: str, training_id: str) -> list[dict]:
         return [{"time": wire_time(r.time), "cpuPercent": r.cpu_percent, "memoryBytes": r.memory_bytes} for r in rows]
 
 
-def count_logs(session: Session, training_id: str) -> int:
-    return session.scalar(select(func.count()).select_from(LogRow).where(LogRow.resource_id == training_id)) or 0
-
-
 # -- wire and workload -------------------------------------------------------------------------------------------------
 
 
@@ -339,7 +334,6 @@ def work_spec(platform: Platform, row: TrainingRow) -> WorkSpec:
         work_id=row.id,
         appkey=row.appkey,
         region=platform.region,
-        category=CATEGORY,
         image=ImageRef(image.image_id, image.image_name, image.address, image.framework_code, image.core_type_code),
         resources=Resources(flavor.name, flavor.vcpus, flavor.ram_mb, flavor.gpu_count),
         source_uri=config["sourceDirUri"],
@@ -360,6 +354,3 @@ def work_spec(platform: Platform, row: TrainingRow) -> WorkSpec:
 def started(row: TrainingRow, when: datetime | None) -> None:
     if when is not None and row.started_at is None:
         row.started_at = when
-
-
-__all__ = ["TrainingConfig", "create", "copy", "get", "list_", "stop", "delete", "metrics", "monitoring"]
