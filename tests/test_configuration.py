@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import write_script
 
 ENV_REPORT = """
 import json, os, sys
+import image_only  # installed in the image's environment only
 files = sorted(os.listdir(os.environ["EM_DATASET_DATA"]))
 json.dump({"executable": sys.executable, "prefix": sys.prefix, "files": files},
           open(os.path.join(os.environ["EM_MODEL_DIR"], "env.json"), "w"))
@@ -20,8 +22,19 @@ def test_images_nas_and_instance_types_from_config(server_factory, tmp_path):
     data_dir = tmp_path / "em-data"
     env = data_dir / "custom-conda-envs" / "tf-env"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(env)], check=True)
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    env_site = subprocess.run([env / "bin" / "python", "-c", purelib], capture_output=True, text=True, check=True)
+    Path(env_site.stdout.strip(), "image_only.py").write_text("")
     nas = tmp_path / "nas-volume"
     write_script(nas / "algo", ENV_REPORT)
+    package = tmp_path / "tiny-dep"
+    write_script(package / "tiny_dep", "", name="__init__.py")
+    (package / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "tiny-dep"\nversion = "1.0"\n'
+    )
+    with_requirements = write_script(nas / "algo-reqs", ENV_REPORT + "import tiny_dep\n")
+    (with_requirements / "requirements.txt").write_text(f"tiny-dep @ file://{package}\n")  # the env has no pip
     (nas / "datasets" / "d").mkdir(parents=True)
     (nas / "datasets" / "d" / "part-0.csv").write_text("x")
     config = tmp_path / "jupyter_server_config.json"

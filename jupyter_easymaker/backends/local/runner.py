@@ -30,8 +30,22 @@ STOP_GRACE_SECONDS = 10.0
 MAX_LINE = 1 << 20
 
 
+SITE_DIRS = (
+    "import json, sys; print(json.dumps([p for p in sys.path if p.rstrip('/').endswith(('site-packages', "
+    "'dist-packages'))]))"
+)
+
+
 class StageError(Exception):
     pass
+
+
+def _python_json(python: str, code: str):
+    try:
+        out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60, check=True).stdout
+    except (OSError, subprocess.SubprocessError) as err:
+        raise StageError(f"Could not inspect the environment {python}: {err}") from None
+    return json.loads(out)
 
 
 class LogWriter:
@@ -150,17 +164,26 @@ class Runner:
         return paths
 
     def install_requirements(self, paths: StagedPaths) -> str:
-        """Install requirements.txt beside the entry point into a per-run venv layered over the image's packages."""
+        """Install requirements.txt beside the entry point into a per-run environment layered over the image's."""
         requirements = (paths.source_dir / self.spec.entry_point).parent / "requirements.txt"
         if not requirements.is_file():
             return self.python
         venv = self.run.work / "venv"
         self.log.system(f"Installing {requirements.name}")
-        self.checked([self.python, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], "create venv")
+        self.checked([self.python, "-m", "venv", "--without-pip", str(venv)], "create the run's environment")
         python = str(venv / "bin" / "python")
-        pip = [self.python, "-m", "pip", "--python", python, "install", "--disable-pip-version-check", "--no-input"]
+        self.layer_over_image(python)
+        # The runner's own pip installs into the run's environment, so images whose Python lacks pip work too.
+        pip = [sys.executable, "-m", "pip", "--python", python, "install", "--disable-pip-version-check", "--no-input"]
         self.checked([*pip, "-r", str(requirements)], "install requirements.txt")
         return python
+
+    def layer_over_image(self, python: str) -> None:
+        """Make the image environment's packages visible behind the run's own (a .pth file), which also works where
+        the image is itself a venv, unlike `venv --system-site-packages`."""
+        site_dirs = _python_json(self.python, SITE_DIRS)
+        own = _python_json(python, "import json, sysconfig; print(json.dumps(sysconfig.get_paths()['purelib']))")
+        Path(own, "_easymaker_image.pth").write_text("".join(f"{d}\n" for d in site_dirs))
 
     def checked(self, command: list[str], what: str) -> None:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
