@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -85,3 +87,62 @@ class ServerProcess:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster (Debian's server binaries) on a free port, for tests of the store."""
+
+    def __init__(self) -> None:
+        # Its own temporary root, which the postgres user can reach (test temp dirs are private to root).
+        self.root = Path(tempfile.mkdtemp(prefix="easymaker-pg-"))
+        self.root.chmod(0o755)
+        self.data_dir = self.root / "data"
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=lambda p: int(p.parent.parent.name))
+        self.bin = versions[-1].parent if versions else None
+        # PostgreSQL refuses to run as root; run it as the package's own user then.
+        self.user = "postgres" if os.geteuid() == 0 else None
+
+    @property
+    def available(self) -> bool:
+        return self.bin is not None
+
+    @property
+    def url(self) -> str:
+        return self.database_url("easymaker")
+
+    def database_url(self, name: str) -> str:
+        return f"postgresql+psycopg://easymaker@127.0.0.1:{self.port}/{name}"
+
+    def new_database(self, name: str) -> str:
+        """An empty database of its own, for a test that must start from nothing."""
+        createdb = [self.bin / "createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "easymaker", name]
+        subprocess.run(createdb, check=True, capture_output=True)
+        return self.database_url(name)
+
+    def start(self, timeout: float = 60) -> PostgresServer:
+        assert self.bin is not None, "PostgreSQL is not installed (scripts/setup.sh installs it when run as root)"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.user:
+            shutil.chown(self.data_dir, self.user)
+        run = {"user": self.user, "check": True, "capture_output": True}
+        subprocess.run([self.bin / "initdb", "-D", self.data_dir, "-U", "easymaker", "--auth=trust"], **run)
+        self.proc = subprocess.Popen(
+            [self.bin / "postgres", "-D", self.data_dir, "-p", str(self.port), "-h", "127.0.0.1", "-k", self.data_dir],
+            user=self.user, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.time() + timeout
+        while subprocess.run([self.bin / "pg_isready", "-h", "127.0.0.1", "-p", str(self.port)],
+                             capture_output=True).returncode != 0:  # fmt: skip
+            if time.time() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("PostgreSQL did not start")
+            time.sleep(0.1)
+        self.new_database("easymaker")
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # fast shutdown: does not wait for clients to leave
+            self.proc.wait(30)
+        shutil.rmtree(self.root, ignore_errors=True)

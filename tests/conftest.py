@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -133,6 +135,25 @@ def shared_server(tmp_path_factory):
 @pytest.fixture
 def api(shared_server) -> Api:
     return shared_server.api
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the session (scripts/setup.sh installs it when run as root)."""
+    server = testing.PostgresServer()
+    if not server.available:
+        message = "PostgreSQL is not installed; run scripts/setup.sh as root to install it"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """An empty database of each kind the store supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("postgres").new_database(f"t{uuid.uuid4().hex[:12]}")
 
 
 def write_script(directory: Path, body: str, name: str = "train.py") -> Path:
