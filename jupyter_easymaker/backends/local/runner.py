@@ -218,7 +218,7 @@ class Runner:
         sampler = UsageSampler(self.run.usage, procs)
         outcome: tuple[Phase, str] | None = None
         while outcome is None:
-            time.sleep(POLL_SECONDS)
+            _wait_any(procs, POLL_SECONDS)
             sampler.maybe_sample()
             codes = [p.poll() for p in procs]
             failed = [(rank, code) for rank, code in enumerate(codes) if code not in (None, 0)]
@@ -300,6 +300,17 @@ class UsageSampler:
                     continue
         with open(self.path, "a", encoding="utf-8") as file:
             file.write(json.dumps({"t": time.time(), "cpu": cpu, "mem": memory}) + "\n")
+
+
+def _wait_any(procs: list[subprocess.Popen], seconds: float) -> None:
+    """Sleep up to `seconds`, waking as soon as the first running worker exits."""
+    running = [p for p in procs if p.poll() is None]
+    if not running:
+        return
+    try:
+        running[0].wait(seconds)
+    except subprocess.TimeoutExpired:
+        pass
 
 
 def terminate(procs: list[subprocess.Popen]) -> None:
