@@ -9,7 +9,7 @@ from pathlib import Path
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import CaselessStrEnum, Dict, Float, List, Unicode, default
 
-from .api import routes
+from .api import handlers
 from .backends.local import LocalBackend
 from .controller import Controller
 from .platform import Catalog, Platform
@@ -106,7 +106,7 @@ class EasyMakerApp(ExtensionApp):
         return result
 
     def initialize_handlers(self) -> None:
-        self.handlers.extend(routes("/"))  # ExtensionApp prefixes base_url itself
+        self.handlers.extend(handlers("/"))  # ExtensionApp prefixes base_url itself
 
     async def _start_jupyter_server_extension(self, serverapp) -> None:
         self.controller.start()

@@ -209,3 +209,14 @@ async def test_sdk_auth_headers_carry_the_token(jp_fetch, jp_serverapp):
         response = await jp_fetch("easymaker", "v1.0", "appkeys", "local", "flavors",
                                   headers={"Authorization": "", **headers})  # fmt: skip
         assert response.code == 200
+
+
+async def test_unknown_routes_answer_the_envelope(jp_fetch):
+    for path in (("v1.0", "appkeys", "bad key!", "trainings"), ("v1.0", "appkeys", "local", "no-such-thing")):
+        with pytest.raises(HTTPClientError) as caught:
+            await jp_fetch("easymaker", *path)
+        assert caught.value.code == 404
+        assert "No API route" in json.loads(caught.value.response.body)["header"]["resultMessage"]
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("easymaker", "v1.0", "appkeys", "local", "flavors", method="DELETE")
+    assert caught.value.code == 405 and caught.value.response.headers["Allow"] == "GET"

@@ -5,16 +5,29 @@ from __future__ import annotations
 from tornado import web
 
 from . import catalog, experiments, logs, openapi, templates, trainings
+from .base import ApiHandler
 
 API_ROOT = "easymaker"
 FAMILIES = (catalog, experiments, templates, trainings, logs)
 
 
-class RegionProbeHandler(web.RequestHandler):
-    """The SDK checks that its API URL answers (GET …/nhn-api-gateway) before it will talk to it."""
+class RegionProbeHandler(ApiHandler):
+    """The SDK checks that its API URL answers (GET …/nhn-api-gateway) before it will talk to it. No auth needed."""
 
     def get(self) -> None:
         self.finish({"status": "ok"})
+
+
+class NoRouteHandler(ApiHandler):
+    """Anything under easymaker/ that no route matches: the envelope, never Jupyter's HTML page."""
+
+    def prepare(self) -> None:
+        raise web.HTTPError(404, f"No API route {self.request.method} {self.request.path}; see easymaker/openapi.json")
+
+
+def handlers(base_url: str) -> list[tuple[str, type]]:
+    """What the server registers: the documented routes, then the fallback for everything else under the root."""
+    return [*routes(base_url), (f"{base_url.rstrip('/')}/{API_ROOT}/.*", NoRouteHandler)]
 
 
 def routes(base_url: str) -> list[tuple[str, type]]:

@@ -56,6 +56,9 @@ class ApiHandler(ExtensionHandlerMixin, APIHandler):
         self.finish(json.dumps({**header(True), **(payload or {})}))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if status_code == 405:
+            methods = [m for m in ("GET", "POST", "PUT", "DELETE") if m.lower() in type(self).__dict__]
+            self.set_header("Allow", ", ".join(methods))
         message = self._reason
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, web.HTTPError) and exc.log_message:

@@ -314,7 +314,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
                                                201, TrainingCopy, (400, 404, 409)),
     (f"{TRN}/{{trainingId}}/metrics", "get"): Op(
         "getTrainingMetrics", "A training's metric values and their summary",
-        {"metricList": array("Metric"), "metricSummaryList": array("MetricSummary")}, errors=(404,)),
+        {"metricList": array("Metric"), "metricSummaryList": array("MetricSummary")}, errors=(400, 404)),
     (f"{TRN}/{{trainingId}}/monitoring", "get"): Op("getTrainingMonitoring", "A training's CPU and memory samples",
                                                     {"usageList": array("Usage")}, errors=(404,)),
     (f"{APPKEY}/logs", "get"): Op("listLogs", "Log records, oldest first", {"logList": array("Log"), "nextCursor": {
@@ -396,7 +396,9 @@ def _operation(path: str, method: str, handler: type, patterns: dict[str, str], 
         }
         if op.body is not None:
             operation["requestBody"] = {"required": True, "content": _json(_model_schema(op.body, components))}
-        for status in sorted({*op.errors, *(() if (path, method) in PUBLIC else (403,))}):
+        # Any path parameter that matches no route (an appkey with other characters, say) answers 404 too.
+        implied = (() if (path, method) in PUBLIC else (403,)) + ((404,) if patterns else ())
+        for status in sorted({*op.errors, *implied}):
             operation["responses"][str(status)] = {"$ref": f"#/components/responses/{ERRORS[status][0]}"}
     if (path, method) in PUBLIC:
         operation["security"] = []
