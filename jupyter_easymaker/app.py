@@ -80,7 +80,11 @@ class EasyMakerApp(ExtensionApp):
                                  region=self.region)  # fmt: skip
         self.controller = Controller(self.platform, self.controller_interval)
         self.platform.wake = self.controller.wake
-        self.settings.update(easymaker_platform=self.platform, easymaker_default_appkey=self.default_appkey)
+        self.settings.update(
+            easymaker_platform=self.platform,
+            easymaker_default_appkey=self.default_appkey,
+            easymaker_backend=self.backend,
+        )
 
     def build_catalog(self) -> Catalog:
         images = [*DEFAULT_IMAGES, *(image_from_config(d) for d in self.images)]

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import write_script
+from conftest import TOKEN, write_script
 
 ENV_REPORT = """
 import json, os, sys
@@ -93,3 +93,17 @@ def test_torchrun_across_nodes(api, tmp_path):
     assert text.count("of 4: sum=6.0") == 4, (
         "every process's output is in the log (lines of processes sharing one pipe may interleave)"
     )
+
+
+def test_default_appkey_reaches_clients(server_factory, monkeypatch):
+    server = server_factory(extra_args=("--EasyMakerApp.default_appkey=team-a",))
+    info = server.api.session.get(f"{server.url}easymaker/v1.0/info").json()["info"]
+    assert info["defaultAppkey"] == "team-a" and info["backend"] == "local" and info["version"]
+    monkeypatch.delenv("EM_APPKEY", raising=False)
+    from jupyter_easymaker.client import EasyMakerClient
+
+    client = EasyMakerClient(url=server.url, token=TOKEN)
+    assert client.appkey == "team-a"
+    created = client.create_experiment("in-team-a")
+    assert created["appKey"] == "team-a"
+    assert server.api.get("/experiments")["experimentList"] == [], "the 'local' project stays empty"

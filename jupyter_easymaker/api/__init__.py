@@ -5,7 +5,7 @@ from __future__ import annotations
 from tornado import web
 
 from . import catalog, experiments, logs, openapi, templates, trainings
-from .base import ApiHandler
+from .base import ApiHandler, endpoint
 
 API_ROOT = "easymaker"
 FAMILIES = (catalog, experiments, templates, trainings, logs)
@@ -16,6 +16,22 @@ class RegionProbeHandler(ApiHandler):
 
     def get(self) -> None:
         self.finish({"status": "ok"})
+
+
+class InfoHandler(ApiHandler):
+    """What a client needs to know about this server before it picks an appkey."""
+
+    @endpoint
+    async def get(self) -> None:
+        from .. import __version__
+
+        info = {
+            "version": __version__,
+            "backend": self.settings["easymaker_backend"],
+            "defaultAppkey": self.settings["easymaker_default_appkey"],
+            "region": self.platform.region,
+        }
+        self.respond({"info": info})
 
 
 class NoRouteHandler(ApiHandler):
@@ -34,4 +50,9 @@ def routes(base_url: str) -> list[tuple[str, type]]:
     root = f"{base_url.rstrip('/')}/{API_ROOT}"
     prefix = f"{root}/v1.0/appkeys"
     found = [route for family in FAMILIES for route in family.routes(prefix)]
-    return [*found, (f"{root}/openapi.json", openapi.OpenApiHandler), (f"{root}/nhn-api-gateway", RegionProbeHandler)]
+    return [
+        *found,
+        (f"{root}/v1.0/info", InfoHandler),
+        (f"{root}/openapi.json", openapi.OpenApiHandler),
+        (f"{root}/nhn-api-gateway", RegionProbeHandler),
+    ]

@@ -320,6 +320,11 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     (f"{APPKEY}/logs", "get"): Op("listLogs", "Log records, oldest first", {"logList": array("Log"), "nextCursor": {
         **INTEGER, "description": "The last logId answered (else `after`): pass it as `after` next time"}},
         errors=(400,)),
+    ("/easymaker/v1.0/info", "get"): Op(
+        "getInfo", "This server: its version, backend, default appkey and region",
+        {"info": obj({"version": {"type": "string"}, "backend": {"type": "string"},
+                      "defaultAppkey": {"type": "string"}, "region": {"type": "string"}},
+                     ["version", "backend", "defaultAppkey", "region"])}),
     ("/easymaker/openapi.json", "get"): Op("getOpenApi", "This OpenAPI document", {},
                                            plain={"type": "object", "description": "OpenAPI 3.1"}),
     ("/easymaker/nhn-api-gateway", "get"): Op("probeRegion", "Answers when the API is up (the SDK checks it)", {},

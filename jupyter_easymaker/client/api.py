@@ -50,13 +50,24 @@ class EasyMakerClient:
     def __init__(
         self, url: str | None = None, token: str | None = None, appkey: str | None = None, timeout: float = 30.0
     ) -> None:
-        self.appkey = appkey or os.environ.get("EM_APPKEY") or DEFAULT_APPKEY
-        info = discover(self.appkey, url, token)
+        self._appkey = appkey or os.environ.get("EM_APPKEY")
+        info = discover(url, token)
         self.api_url, self.token, self.source = info.api_url, info.token, info.source
         self.timeout = timeout
         self.session = requests.Session()
         if self.token:
             self.session.headers["Authorization"] = f"token {self.token}"
+
+    @property
+    def appkey(self) -> str:
+        """The project: as given, else EM_APPKEY, else the server's default appkey."""
+        if self._appkey is None:
+            self._appkey = self.info().get("defaultAppkey") or DEFAULT_APPKEY
+        return self._appkey
+
+    def info(self) -> dict:
+        """The server's version, backend, default appkey and region."""
+        return self.request("GET", f"{self.api_url}/v1.0/info")["info"]
 
     @property
     def server_url(self) -> str:

@@ -59,17 +59,17 @@ def token_for(api_url: str, servers: list[dict] | None = None) -> str | None:
     return None
 
 
-def answers(api_url: str, token: str | None, appkey: str, timeout: float = PROBE_TIMEOUT) -> bool:
+def answers(api_url: str, token: str | None, timeout: float = PROBE_TIMEOUT) -> bool:
     """Whether `api_url` is an EasyMaker API that accepts `token`."""
     headers = {"Authorization": f"token {token}"} if token else {}
     try:
-        response = requests.get(f"{api_url}/v1.0/appkeys/{appkey}/flavors", headers=headers, timeout=timeout)
+        response = requests.get(f"{api_url}/v1.0/info", headers=headers, timeout=timeout)
         return response.status_code == 200 and bool(response.json().get("header", {}).get("isSuccessful"))
     except (requests.RequestException, ValueError, AttributeError):
         return False
 
 
-def discover(appkey: str, url: str | None = None, token: str | None = None) -> ServerInfo:
+def discover(url: str | None = None, token: str | None = None) -> ServerInfo:
     """Where the API is and which token it takes; `ServerNotFound` when nothing answers."""
     if url:
         api_url = api_root(url)
@@ -89,7 +89,7 @@ def discover(appkey: str, url: str | None = None, token: str | None = None) -> S
         source = f"jpserver-{server.get('pid')}.json"
         candidates.append(ServerInfo(api_root(server["url"]), token or server.get("token") or env_token(), source))
     for candidate in candidates:
-        if answers(candidate.api_url, candidate.token, appkey):
+        if answers(candidate.api_url, candidate.token):
             return candidate
 
     from jupyter_core.paths import jupyter_runtime_dir
