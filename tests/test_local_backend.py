@@ -121,10 +121,17 @@ def test_a_killed_runner_is_reported_lost(backend, tmp_path):
     backend.submit(spec(tmp_path))
     wait_phase(backend, "w1", Phase.RUNNING)
     runner = read_json(backend.rundir("w1").runner)
+    while not backend.rundir("w1").workers.exists():
+        time.sleep(0.05)
+    worker = read_json(backend.rundir("w1").workers)[0]
     os.kill(runner["pid"], signal.SIGKILL)
     observation = wait_final(backend, "w1")
     assert observation.phase == Phase.LOST and str(runner["pid"]) in observation.message
-    backend.delete("w1")  # also ends the orphaned worker
+    deadline = time.time() + 10
+    while _running(worker["pid"]) and time.time() < deadline:
+        time.sleep(0.05)
+    assert not _running(worker["pid"]), "the orphaned worker is ended, not left running"
+    backend.delete("w1")
     assert not backend.rundir("w1").root.exists()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,7 @@ class LocalBackend:
         if result is None and run.started.exists() and not run.runner_alive() and not self._spawned_alive(work_id):
             result = read_json(run.result)  # it may have finished between the two reads
             if result is None:
+                _end_workers(run)  # nobody supervises them any more
                 info = read_json(run.runner) or {}
                 return Observation(
                     Phase.LOST, f"The local runner (pid {info.get('pid', '?')}) ended without recording a result.",
@@ -82,9 +84,7 @@ class LocalBackend:
 
     def delete(self, work_id: str) -> None:
         run = self.rundir(work_id)
-        for worker in read_json(run.workers) or []:
-            if process_alive(worker["pid"], worker["create_time"]):
-                os.killpg(worker["pid"], 9)
+        _end_workers(run)
         self._spawned.pop(work_id, None)
         shutil.rmtree(run.root, ignore_errors=True)
 
@@ -124,6 +124,15 @@ class LocalBackend:
         proc = self._spawned.get(work_id)
         if proc is not None and proc.poll() is not None:
             del self._spawned[work_id]
+
+
+def _end_workers(run: RunDir) -> None:
+    for worker in read_json(run.workers) or []:
+        if process_alive(worker["pid"], worker["create_time"]):
+            try:
+                os.killpg(worker["pid"], signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def _read_jsonl(path: Path, cursor: int) -> tuple[list[dict], int]:

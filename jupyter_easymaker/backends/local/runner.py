@@ -208,13 +208,13 @@ class Runner:
                 worker.command, cwd=worker.cwd, env=worker.env, stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
             )  # fmt: skip
-            self.pin(proc.pid)
             procs.append(proc)
+            write_json(self.run.workers, [process_identity(p.pid) for p in procs])  # before anything can go wrong
+            self.pin(proc.pid)
             pumps += [
                 self.log.pump(proc.stdout, "stdout", worker.rank),
                 self.log.pump(proc.stderr, "stderr", worker.rank),
             ]
-        write_json(self.run.workers, [process_identity(p.pid) for p in procs])
         sampler = UsageSampler(self.run.usage, procs)
         outcome: tuple[Phase, str] | None = None
         while outcome is None:
