@@ -76,10 +76,9 @@ class EasyMakerApp(ExtensionApp):
         storage.object_store_root.mkdir(parents=True, exist_ok=True)
         store = Store(self.database_url or f"sqlite:///{data_dir / 'easymaker.db'}")
         backend = LocalBackend(data_dir / "runs", storage, self.image_pythons(catalog, data_dir))
-        self.platform = Platform(store=store, catalog=catalog, backend=backend, storage=storage, data_dir=data_dir,
-                                 region=self.region)  # fmt: skip
-        self.controller = Controller(self.platform, self.controller_interval)
-        self.platform.wake = self.controller.wake
+        self.platform = Platform(store=store, catalog=catalog, storage=storage, data_dir=data_dir, region=self.region)
+        self.controller = Controller(self.platform, backend, self.controller_interval)
+        self.platform.wake, self.platform.forget = self.controller.wake, self.controller.forget
         self.settings.update(
             easymaker_platform=self.platform,
             easymaker_default_appkey=self.default_appkey,

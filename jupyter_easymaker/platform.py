@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .backends import Backend
 from .resources.catalog import Algorithm, Image, InstanceType
 from .storage import StorageConfig
 from .store import Store
@@ -25,11 +24,11 @@ class Catalog:
 class Platform:
     store: Store
     catalog: Catalog
-    backend: Backend
     storage: StorageConfig
     data_dir: Path
     region: str = "local"
     wake: Callable[[], None] = field(default=lambda: None)
+    forget: Callable[[str], None] = field(default=lambda work_id: None)  # remove what a work left on its backend
 
     @property
     def tensorboard_root(self) -> Path:

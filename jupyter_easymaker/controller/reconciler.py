@@ -17,12 +17,13 @@ from datetime import datetime, timezone
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..backends import LogLine, Phase
+from ..backends import Backend, LogLine, Phase
 from ..platform import Platform, now
 from ..resources import trainings
 from ..resources.schema import KATIB_DEFAULT_METRIC_FILTER
 from ..resources.statuses import TRAINING_FINAL, ExperimentStatus, TrainingStatus
 from ..store import ExperimentRow, LogRow, MetricRow, TrainingRow, UsageRow
+from .workload import training_work
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,9 @@ def utc(epoch: float) -> datetime:
 
 
 class Controller:
-    def __init__(self, platform: Platform, interval: float = 0.5) -> None:
+    def __init__(self, platform: Platform, backend: Backend, interval: float = 0.5) -> None:
         self.platform = platform
+        self.backend = backend
         self.interval = interval
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -69,6 +71,10 @@ class Controller:
                 await self._task
             except asyncio.CancelledError:
                 pass
+
+    def forget(self, work_id: str) -> None:
+        """Remove what a deleted resource's work left on the backend."""
+        self.backend.delete(work_id)
 
     def wake(self) -> None:
         """Thread-safe: ask for a pass now rather than at the next tick."""
@@ -126,7 +132,7 @@ class Controller:
                     current.status, current.status_reason, current.updated_at = status.value, reason, now()
 
     def _training(self, training_id: str) -> None:
-        backend = self.platform.backend
+        backend = self.backend
         with self.platform.store.session() as session:
             row = session.get(TrainingRow, training_id)
             if row is None or TrainingStatus(row.status) in TRAINING_FINAL:
@@ -138,7 +144,7 @@ class Controller:
                 backend.stop(row.id)
             observation = backend.observe(row.id)
             if observation.phase == Phase.PENDING:
-                backend.submit(trainings.work_spec(self.platform, row))  # idempotent: restarts a lost launch only
+                backend.submit(training_work(self.platform, row))  # idempotent: restarts a lost launch only
             self._ingest(session, row, drain=observation.phase.final)
             status = PHASE_STATUS[observation.phase]
             if row.stop_requested and not observation.phase.final:
@@ -171,14 +177,14 @@ class Controller:
             .values(submitted=True, status=TrainingStatus.CREATE_IN_PROGRESS.value, updated_at=now())
         )
         if session.execute(claim).rowcount:  # else a stop request got there first
-            self.platform.backend.submit(trainings.work_spec(self.platform, row))
+            self.backend.submit(training_work(self.platform, row))
 
     # -- logs, metrics, usage --------------------------------------------------------------------------------------
 
     def _ingest(self, session: Session, row: TrainingRow, drain: bool) -> None:
         """Copy new log lines (and the metrics in them) and usage samples into the store, in this transaction,
         together with the cursors: a pass cut off half-way re-reads from the old cursor, so nothing doubles."""
-        backend = self.platform.backend
+        backend = self.backend
         pattern = re.compile(row.config.get("metricRegex") or KATIB_DEFAULT_METRIC_FILTER)
         steps: dict[str, int] | None = None
         while True:

@@ -9,8 +9,6 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..backends import WorkSpec
-from ..backends.base import ImageRef, Resources
 from ..errors import EasyMakerError, FieldError, conflict, invalid, invalid_fields, not_found
 from ..platform import Platform, new_id, now, wire_time
 from ..storage import StorageError, exists, resolve
@@ -250,7 +248,7 @@ def delete(platform: Platform, appkey: str, training_id: str) -> None:
         for table in (LogRow, MetricRow, UsageRow):
             session.execute(sql_delete(table).where(table.resource_id == training_id))
         session.delete(row)
-        platform.backend.delete(training_id)
+        platform.forget(training_id)  # what the work left on its backend
     shutil.rmtree(platform.tensorboard_dir(appkey, row.experiment_id, training_id), ignore_errors=True)
 
 
@@ -324,31 +322,6 @@ def to_wire(platform: Platform, row: TrainingRow, experiment: ExperimentRow | No
         "tensorboardLogDir": str(platform.tensorboard_dir(row.appkey, row.experiment_id, row.id)),
         "appliedResources": row.applied_resources,
     }
-
-
-def work_spec(platform: Platform, row: TrainingRow) -> WorkSpec:
-    config = row.config
-    image = platform.catalog.images[config["imageId"]]
-    flavor = platform.catalog.instance_types[config["flavorId"]]
-    return WorkSpec(
-        work_id=row.id,
-        appkey=row.appkey,
-        region=platform.region,
-        image=ImageRef(image.image_id, image.image_name, image.address, image.framework_code, image.core_type_code),
-        resources=Resources(flavor.name, flavor.vcpus, flavor.ram_mb, flavor.gpu_count),
-        source_uri=config["sourceDirUri"],
-        entry_point=config["entryPoint"],
-        hyperparameters=[(p["parameterName"], p["parameterValue"]) for p in config["hyperparameterList"]],
-        datasets=[(d["datasetName"], d["dataUri"]) for d in config["datasetList"]],
-        model_upload_uri=config["modelUploadUri"],
-        checkpoint_input_uri=config.get("checkPointInputUri"),
-        checkpoint_upload_uri=config.get("checkPointUploadUri"),
-        tensorboard_dir=str(platform.tensorboard_dir(row.appkey, row.experiment_id, row.id)),
-        timeout_seconds=config["timeoutMinutes"] * 60,
-        nodes=config["instanceCount"],
-        nproc_per_node=config["nprocPerNode"],
-        use_torchrun=config["useTorchrun"],
-    )
 
 
 def started(row: TrainingRow, when: datetime | None) -> None:
