@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import FieldError, conflict, invalid_fields, not_found
+from ..errors import conflict, invalid_fields, not_found
 from ..platform import Platform, new_id, now, wire_time
-from ..storage import StorageError, resolve
 from ..store import TemplateRow
 from .naming import free_copy_name
 from .schema import TemplateCreate, TemplateUpdate, config_fields
+from .trainings import catalog_errors, resolved_uris
 
 
 def to_wire(platform: Platform, row: TemplateRow) -> dict:
@@ -32,24 +32,7 @@ def to_wire(platform: Platform, row: TemplateRow) -> dict:
 
 def check_references(platform: Platform, config: dict) -> None:
     """A template may be partial, but what it names must exist and its URIs must resolve here."""
-    errors = []
-    catalog = platform.catalog
-    if config.get("imageId") and config["imageId"] not in catalog.images:
-        errors.append(FieldError("imageId", f"no image with id '{config['imageId']}'; GET …/images lists them"))
-    if config.get("flavorId") and config["flavorId"] not in catalog.instance_types:
-        errors.append(
-            FieldError("flavorId", f"no instance type with id '{config['flavorId']}'; GET …/flavors lists them")
-        )
-    if config.get("algorithmId") and config["algorithmId"] not in catalog.algorithms:
-        errors.append(FieldError("algorithmId", f"no algorithm with id '{config['algorithmId']}'"))
-    uris = [(f, config.get(f)) for f in ("sourceDirUri", "modelUploadUri", "checkPointInputUri", "checkPointUploadUri")]
-    uris += [(f"datasetList[{i}].dataUri", d["dataUri"]) for i, d in enumerate(config.get("datasetList") or [])]
-    for field_name, uri in uris:
-        if uri:
-            try:
-                resolve(uri, platform.storage)
-            except StorageError as err:
-                errors.append(FieldError(field_name, str(err)))
+    errors = catalog_errors(platform, config) + resolved_uris(platform, config)[0]
     if errors:
         raise invalid_fields(errors)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import EasyMakerError, FieldError, conflict, invalid, invalid_fields, not_found
 from ..platform import Platform, new_id, now, wire_time
-from ..storage import StorageError, exists, resolve
+from ..storage import Location, StorageError, exists, resolve
 from ..store import ExperimentRow, LogRow, MetricRow, TemplateRow, TrainingRow, UsageRow
 from . import experiments
 from .naming import free_copy_name
@@ -31,15 +31,10 @@ def check_config(platform: Platform, config: dict) -> dict:
     for required in ("imageId", "flavorId", "modelUploadUri"):
         if not config.get(required):
             errors.append(FieldError(required, "is required"))
+    errors += catalog_errors(platform, config)
     catalog = platform.catalog
     image = catalog.images.get(config.get("imageId", ""))
     flavor = catalog.instance_types.get(config.get("flavorId", ""))
-    if config.get("imageId") and image is None:
-        errors.append(FieldError("imageId", f"no image with id '{config['imageId']}'; GET …/images lists them"))
-    if config.get("flavorId") and flavor is None:
-        errors.append(
-            FieldError("flavorId", f"no instance type with id '{config['flavorId']}'; GET …/flavors lists them")
-        )
     if image is not None and image.image_type_code != "TRAINING":
         errors.append(
             FieldError("imageId", f"'{image.image_name}' is a {image.image_type_code} image; use a training image")
@@ -52,9 +47,7 @@ def check_config(platform: Platform, config: dict) -> dict:
             )
         )
     if config.get("algorithmId"):
-        if config["algorithmId"] not in catalog.algorithms:
-            errors.append(FieldError("algorithmId", f"no algorithm with id '{config['algorithmId']}'"))
-        else:
+        if config["algorithmId"] in catalog.algorithms:
             errors.append(
                 FieldError(
                     "algorithmId",
@@ -82,30 +75,48 @@ def check_config(platform: Platform, config: dict) -> dict:
     return config
 
 
+def catalog_errors(platform: Platform, config: dict) -> list[FieldError]:
+    """The image, instance type and algorithm ids the catalog does not know."""
+    catalog = platform.catalog
+    checks = (
+        ("imageId", catalog.images, "no image with id '{}'; GET …/images lists them"),
+        ("flavorId", catalog.instance_types, "no instance type with id '{}'; GET …/flavors lists them"),
+        ("algorithmId", catalog.algorithms, "no algorithm with id '{}'; GET …/algorithms lists them"),
+    )
+    return [
+        FieldError(f, text.format(config[f])) for f, known, text in checks if config.get(f) and config[f] not in known
+    ]
+
+
+def resolved_uris(platform: Platform, config: dict) -> tuple[list[FieldError], list[tuple[str, str, Location, bool]]]:
+    """Every URI of a training configuration resolved here: the refusals, and (field, uri, location, is an input)."""
+    inputs = [(f, config.get(f)) for f in ("sourceDirUri", "checkPointInputUri")]
+    inputs += [(f"datasetList[{i}].dataUri", d["dataUri"]) for i, d in enumerate(config.get("datasetList") or [])]
+    outputs = [(f, config.get(f)) for f in ("modelUploadUri", "checkPointUploadUri")]
+    errors, found = [], []
+    for is_input, fields in ((True, inputs), (False, outputs)):
+        for field_name, uri in fields:
+            if not uri:
+                continue
+            try:
+                found.append((field_name, uri, resolve(uri, platform.storage), is_input))
+            except StorageError as err:
+                errors.append(FieldError(field_name, str(err)))
+    return errors, found
+
+
 def _check_locations(platform: Platform, config: dict) -> list[FieldError]:
     """Every URI resolves here; inputs exist; Object Storage needs a data storage size (as the console asks)."""
-    errors = []
-    uses_obs = False
-    inputs = [(f, config.get(f)) for f in ("sourceDirUri", "checkPointInputUri")]
-    inputs += [(f"datasetList[{i}].dataUri", d["dataUri"]) for i, d in enumerate(config["datasetList"])]
-    outputs = [(f, config.get(f)) for f in ("modelUploadUri", "checkPointUploadUri")]
-    for field_name, uri in inputs + outputs:
-        if not uri:
-            continue
-        try:
-            location = resolve(uri, platform.storage)
-        except StorageError as err:
-            errors.append(FieldError(field_name, str(err)))
-            continue
-        uses_obs |= location.scheme == "obs"
-        if (field_name, uri) in inputs and location.local_path is not None and not exists(uri, platform.storage):
+    errors, found = resolved_uris(platform, config)
+    for field_name, uri, location, is_input in found:
+        if is_input and location.local_path is not None and not exists(uri, platform.storage):
             errors.append(FieldError(field_name, f"'{uri}' does not exist"))
     source = config.get("sourceDirUri")
     if source and config.get("entryPoint") and not errors:
         location = resolve(source, platform.storage)
         if location.local_path is not None and not (location.local_path / config["entryPoint"]).is_file():
             errors.append(FieldError("entryPoint", f"'{config['entryPoint']}' is not a file in {source}"))
-    if uses_obs and not config.get("dataStorageSize"):
+    if any(location.scheme == "obs" for _, _, location, _ in found) and not config.get("dataStorageSize"):
         errors.append(FieldError("dataStorageSize", "is required when using Object Storage (300-10000 GB)"))
     return errors
 
@@ -285,7 +296,7 @@ def monitoring(platform: Platform, appkey: str, training_id: str) -> list[dict]:
         return [{"time": wire_time(r.time), "cpuPercent": r.cpu_percent, "memoryBytes": r.memory_bytes} for r in rows]
 
 
-# -- wire and workload -------------------------------------------------------------------------------------------------
+# -- wire --------------------------------------------------------------------------------------------------------------
 
 
 def elapsed_seconds(row: TrainingRow) -> int:
