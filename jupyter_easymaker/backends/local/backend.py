@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ...storage import StorageConfig
 from ..base import LogLine, Observation, Phase, UsageSample, WorkSpec
-from .rundir import RunDir, process_alive, read_json, write_json
+from .rundir import RunDir, process_alive, read_json, signal_group, write_json
 
 READ_CHUNK = 4 << 20
 
@@ -129,10 +129,7 @@ class LocalBackend:
 def _end_workers(run: RunDir) -> None:
     for worker in read_json(run.workers) or []:
         if process_alive(worker["pid"], worker["create_time"]):
-            try:
-                os.killpg(worker["pid"], signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            signal_group(worker["pid"], signal.SIGKILL)
 
 
 def _read_jsonl(path: Path, cursor: int) -> tuple[list[dict], int]:

@@ -63,3 +63,11 @@ def process_alive(pid: int, create_time: float) -> bool:
         return abs(proc.create_time() - create_time) < 0.01 and proc.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
         return False
+
+
+def signal_group(pid: int, sig: int) -> None:
+    """Signal a worker's whole process group (it runs in a session of its own); a group already gone is fine."""
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -22,7 +22,7 @@ import psutil
 from ...storage import StorageConfig, StorageError, stage_in, upload
 from ..base import Phase, WorkSpec
 from .launch import StagedPaths, Worker, workers
-from .rundir import RunDir, process_identity, write_json
+from .rundir import RunDir, process_identity, signal_group, write_json
 
 POLL_SECONDS = 0.1
 USAGE_SECONDS = 2.0
@@ -110,8 +110,7 @@ class Runner:
         except TimeoutError as err:
             return self.finish(Phase.FAILED, str(err))
         except (StageError, StorageError) as err:
-            self.log.system(str(err), "ERROR")
-            return self.finish(Phase.CREATE_FAILED, str(err))
+            return self.finish(Phase.CREATE_FAILED, str(err))  # finish() logs the reason as an ERROR line
         if self.stop_requested():
             return self.finish(Phase.STOPPED, "Stopped at the user's request before the training started.")
         self.started_at = time.time()
@@ -317,20 +316,13 @@ def terminate(procs: list[subprocess.Popen]) -> None:
     """SIGTERM each process group, then SIGKILL what is left after the grace period."""
     alive = [p for p in procs if p.poll() is None]
     for proc in alive:
-        _signal_group(proc.pid, signal.SIGTERM)
+        signal_group(proc.pid, signal.SIGTERM)
     deadline = time.time() + STOP_GRACE_SECONDS
     while time.time() < deadline and any(p.poll() is None for p in alive):
         time.sleep(POLL_SECONDS)
     for proc in procs:
-        _signal_group(proc.pid, signal.SIGKILL)  # also reaps grandchildren the worker left behind
+        signal_group(proc.pid, signal.SIGKILL)  # also reaps grandchildren the worker left behind
         proc.wait()
-
-
-def _signal_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def main(argv: list[str]) -> int:
