@@ -11,6 +11,7 @@ from traitlets import CaselessStrEnum, Dict, Float, List, Unicode, default
 
 from .api import handlers
 from .backends.local import LocalBackend
+from .backends.local.tensorboard import TensorBoards
 from .controller import Controller
 from .platform import Catalog, Platform
 from .resources.catalog import (
@@ -79,8 +80,10 @@ class EasyMakerApp(ExtensionApp):
         self.platform = Platform(store=store, catalog=catalog, storage=storage, data_dir=data_dir, region=self.region)
         self.controller = Controller(self.platform, backend, self.controller_interval)
         self.platform.wake, self.platform.forget = self.controller.wake, self.controller.forget
+        self.tensorboards = TensorBoards(data_dir / "tensorboard-boards")
         self.settings.update(
             easymaker_platform=self.platform,
+            easymaker_tensorboards=self.tensorboards,
             easymaker_default_appkey=self.default_appkey,
             easymaker_backend=self.backend,
         )
@@ -116,6 +119,7 @@ class EasyMakerApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         await self.controller.stop()
+        self.tensorboards.stop_all()
         self.platform.store.close()
 
 
