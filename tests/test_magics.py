@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -165,3 +166,52 @@ def test_no_server_says_how_to_start_one(tmp_path):
         assert len(reply.stderr.strip().splitlines()) == 1
     finally:
         lonely.stop()
+
+
+REPORTS = """
+import json, os, sys
+from helper import GREETING  # shipped with --source-dir
+report = {"argv": sys.argv[1:], "greeting": GREETING,
+          "dataset": sorted(os.listdir(os.environ["EM_DATASET_TRAIN"])),
+          "world": os.environ.get("WORLD_SIZE"), "rank": os.environ.get("RANK")}
+with open(os.path.join(os.environ["EM_MODEL_DIR"], f"report-{os.environ.get('RANK', '0')}.json"), "w") as f:
+    json.dump(report, f)
+"""
+
+
+def test_options_reach_the_training(kernel, api, tmp_path):
+    source = tmp_path / "algo"
+    source.mkdir()
+    (source / "helper.py").write_text("GREETING = 'hello from the source dir'\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "rows.csv").write_text("x\n1\n")
+    output, checkpoints = tmp_path / "model", tmp_path / "checkpoints"
+    line = (
+        f"%%em_train --experiment magic3 --name with-options --source-dir {source} --dataset train={data} "
+        f"--output {output} --checkpoint-out {checkpoints} --max-hours 1.5 --nodes 2 --hp lr=0.1 --wait"
+    )
+    reply = kernel.execute(cell(line, REPORTS))
+    assert "Training 'with-options' COMPLETE" in reply.stdout, reply
+    reports = [json.loads((output / f"report-{rank}.json").read_text()) for rank in (0, 1)]
+    assert reports[0] == {"argv": ["--lr", "0.1"], "greeting": "hello from the source dir", "dataset": ["rows.csv"],
+                          "world": "2", "rank": "0"}  # fmt: skip
+    assert reports[1]["rank"] == "1"
+    training = api.get("/trainings", params={"trainingNameList": "with-options"})["trainingList"][0]
+    assert training["timeoutMinutes"] == 90 and training["instanceCount"] == 2
+    assert training["checkPointUploadUri"] == str(checkpoints)
+
+
+def test_train_from_a_template(kernel, api, tmp_path):
+    source = tmp_path / "template-src"
+    source.mkdir()
+    (source / "main.py").write_text("import sys\nprint('template says', *sys.argv[1:])\n")
+    api.post("/training-templates", {
+        "trainingTemplateName": "tmpl-magic", "imageId": api.image_id(), "flavorId": api.flavor_id(),
+        "sourceDirUri": str(source), "entryPoint": "main.py", "modelUploadUri": str(tmp_path / "tmodel"),
+        "hyperparameterList": [{"parameterName": "depth", "parameterValue": "4"}],
+    })  # fmt: skip
+    reply = kernel.execute("%em_train --experiment magic3 --name from-template --template tmpl-magic --wait")
+    assert "template says --depth 4" in reply.stdout and "Training 'from-template' COMPLETE" in reply.stdout, reply
+    missing = kernel.execute("%%em_train --experiment magic3 --template nope\nprint(1)\n")
+    assert missing.stderr.startswith("UsageError: No training template named 'nope'; the templates are: ")

@@ -21,7 +21,7 @@ from IPython.core.error import UsageError
 
 from ..client import ClientError, EasyMakerClient, default_client
 
-#: (kind, name, function) of every magic defined so far; kind is "line" or "cell".
+#: (kind, name, function) of every magic defined so far; kind is "line", "cell" or "line_cell".
 REGISTRY: list[tuple[str, str, Callable]] = []
 
 

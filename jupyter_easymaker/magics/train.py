@@ -18,7 +18,7 @@ DEFAULT_INSTANCE_TYPE = "m2.c2m4"
 STAGING = Path(".easymaker")  # beside the notebook: cells/<name>/ (what ran), models/<name>/ (default output)
 
 
-@magic("cell", "em_train")
+@magic("line_cell", "em_train")
 @magic_arguments()
 @argument("--name", help="Training name (default: <experiment>-<date>-<time>).")
 @argument("--experiment", help="Experiment name; created if missing. Required.")
@@ -39,8 +39,8 @@ STAGING = Path(".easymaker")  # beside the notebook: cells/<name>/ (what ran), m
 @argument("--max-hours", type=float, help="Maximum training time in hours (default: 720).")
 @argument("--metric-regex", help="Regex with two groups (name, value) to scrape metrics (default: Katib's filter).")
 @argument("--wait", action="store_true", help="Block, streaming logs; Ctrl-C asks to stop the training or detach.")
-def em_train(line: str, cell: str) -> Training:
-    """Submit the cell as a training's entry point script.
+def em_train(line: str, cell: str | None = None) -> Training:
+    """Submit the cell as a training's entry point script (or, as `%em_train --template T …`, a template's).
 
     Without --wait it returns at once with a live view; with --wait it streams status and logs until the training
     ends. The value is a `Training` (`.wait()`, `.logs()`, `.metrics()`, `.stop()`).
@@ -55,8 +55,9 @@ def em_train(line: str, cell: str) -> Training:
     datasets = key_values(args.dataset, "--dataset", "uri")
     if args.nproc_per_node and not args.torchrun:
         raise UsageError("--nproc-per-node needs --torchrun.")
+    cell = cell or ""
     if not cell.strip() and not args.template:
-        raise UsageError("The cell is empty: write the training script in the cell (or give --template).")
+        raise UsageError("No script: write the training script in a %%em_train cell (or give --template).")
     em = client()
     name = args.name or _default_name(args.experiment)
     body: dict = {"trainingName": name, "experimentName": args.experiment}  # the server creates it with the training
