@@ -91,20 +91,28 @@ def test_failing_script_waits_and_shows_fail_train_and_its_error(kernel):
     assert "application/vnd.jupyter.widget-view+json" not in reply.outputs[-1]["data"]
 
 
-def test_interrupt_while_waiting_asks_and_stops(kernel, api):
+@pytest.mark.parametrize(
+    ("answer", "said", "status"),
+    [("s", "Stopping 'interrupted-s'", "STOPPED"), ("d", "Detached; 'interrupted-d' keeps running", "RUNNING")],
+)
+def test_interrupt_while_waiting_asks_to_stop_or_detach(kernel, api, answer, said, status):
+    name = f"interrupted-{answer}"
     body = "import time\nprint('started', flush=True)\ntime.sleep(120)\n"
-    msg_id = kernel.client.execute(cell("%%em_train --experiment magic --name interrupted --wait", body),
-                                   allow_stdin=True)  # fmt: skip
-    kernel.wait_for(lambda ms: any(m["msg_type"] == "stream" and "started" in m["content"]["text"] for m in ms))
+    msg_id = kernel.client.execute(cell(f"%%em_train --experiment magic --name {name} --wait", body), allow_stdin=True)
+    kernel.wait_for(lambda ms: any(m["msg_type"] == "stream" and "started" in m["content"]["text"]
+                                   and m["parent_header"].get("msg_id") == msg_id for m in ms))  # fmt: skip
     kernel.manager.interrupt_kernel()
     prompt = kernel.client.get_stdin_msg(timeout=30)
-    assert "Stop training 'interrupted' too, or only detach?" in prompt["content"]["prompt"]
-    kernel.client.input("s")
+    assert f"Stop training '{name}' too, or only detach?" in prompt["content"]["prompt"]
+    kernel.client.input(answer)
     reply = kernel.collect(msg_id)
-    assert reply.status == "ok" and "Stopping 'interrupted'" in reply.stdout, reply
-    training = api.get("/trainings", params={"trainingNameList": "interrupted"})["trainingList"][0]
-    training, _ = api.wait_training(training["trainingId"])
-    assert training["trainingStatusCode"] == "STOPPED"
+    assert reply.status == "ok" and said in reply.stdout, reply
+    training = api.get("/trainings", params={"trainingNameList": name})["trainingList"][0]
+    if status == "STOPPED":
+        assert api.wait_training(training["trainingId"])[0]["trainingStatusCode"] == "STOPPED"
+    else:  # detached: still going (the status may lag the first log line by a reconcile pass)
+        assert training["trainingStatusCode"] in ("CREATE IN PROGRESS", "RUNNING")
+        api.put(f"/trainings/{training['trainingId']}/stop")
 
 
 def test_status_logs_stop_and_tensorboard(kernel, api):
