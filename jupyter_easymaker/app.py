@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import CaselessStrEnum, Dict, Float, List, Unicode, default
+from traitlets import Bool, CaselessStrEnum, Dict, Float, List, Unicode, default
 
 from .api import handlers
 from .backends.local import LocalBackend
 from .backends.local.tensorboard import TensorBoards
 from .controller import Controller
-from .platform import Catalog, Platform
+from .platform import Catalog, Platform, default_data_dir
+from .pod import continit
 from .resources.catalog import (
     ALGORITHMS,
     DEFAULT_IMAGES,
@@ -23,14 +23,6 @@ from .resources.catalog import (
 )
 from .storage import StorageConfig
 from .store import Store
-
-
-def default_data_dir() -> Path:
-    """As in the notebook pod: /root/easymaker where that exists, else ~/easymaker; EM_DATA_DIR overrides."""
-    if os.environ.get("EM_DATA_DIR"):
-        return Path(os.environ["EM_DATA_DIR"]).expanduser()
-    pod = Path("/root/easymaker")
-    return pod if pod.is_dir() else Path.home() / "easymaker"
 
 
 class EasyMakerApp(ExtensionApp):
@@ -60,6 +52,13 @@ class EasyMakerApp(ExtensionApp):
         config=True, help="Local object store behind obs:// URIs. Default: data_dir/object-storage."
     )
     controller_interval = Float(0.5, config=True, help="Seconds between reconcile passes.")
+    run_cont_init = Bool(
+        False, config=True,
+        help="Run data_dir/cont-init.d/ scripts at start, before anything else (as the notebook pod does).",
+    )  # fmt: skip
+    cont_init_timeout = Float(
+        continit.DEFAULT_TIMEOUT, config=True, help="Seconds a start-up script may run before it is ended."
+    )
 
     @default("data_dir")
     def _default_data_dir(self) -> str:
@@ -68,6 +67,9 @@ class EasyMakerApp(ExtensionApp):
     def initialize_settings(self) -> None:
         data_dir = Path(self.data_dir).expanduser()
         data_dir.mkdir(parents=True, exist_ok=True)
+        if self.run_cont_init:
+            results = continit.run_all(data_dir, self.cont_init_timeout)
+            self.log.info("cont-init: %s", ", ".join(f"{r.name}={r.skipped or r.exit_code}" for r in results) or "none")
         catalog = self.build_catalog()
         storage = StorageConfig(
             object_store_root=Path(self.object_store_root or data_dir / "object-storage"),
@@ -84,6 +86,7 @@ class EasyMakerApp(ExtensionApp):
         self.settings.update(
             easymaker_platform=self.platform,
             easymaker_tensorboards=self.tensorboards,
+            easymaker_cont_init_timeout=self.cont_init_timeout,
             easymaker_default_appkey=self.default_appkey,
             easymaker_backend=self.backend,
         )
