@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from .backends.local.tensorboard import TensorBoards
 from .controller import Controller
 from .platform import Catalog, Platform, default_data_dir
 from .pod import continit
+from .pod.kernels import EnvKernelSpecManager
+from .resources import pod
 from .resources.catalog import (
     ALGORITHMS,
     DEFAULT_IMAGES,
@@ -56,6 +59,11 @@ class EasyMakerApp(ExtensionApp):
         False, config=True,
         help="Run data_dir/cont-init.d/ scripts at start, before anything else (as the notebook pod does).",
     )  # fmt: skip
+    env_kernels = Bool(
+        True, config=True,
+        help="Offer every environment in data_dir/custom-conda-envs/ with ipykernel as a kernel (sets the server's "
+        "kernel_spec_manager_class, unless it was configured to something else).",
+    )  # fmt: skip
     cont_init_timeout = Float(
         continit.DEFAULT_TIMEOUT, config=True, help="Seconds a start-up script may run before it is ended."
     )
@@ -64,12 +72,24 @@ class EasyMakerApp(ExtensionApp):
     def _default_data_dir(self) -> str:
         return str(default_data_dir())
 
+    def _link_jupyter_server_extension(self, serverapp) -> None:
+        """Linking happens before the server makes its kernel spec manager: the moment to choose ours."""
+        super()._link_jupyter_server_extension(serverapp)
+        chosen = "kernel_spec_manager_class" in serverapp.config.ServerApp or "kernel_spec_manager_class" in (
+            serverapp._trait_values
+        )
+        gateway = serverapp.config.GatewayClient.get("url") or os.environ.get("JUPYTER_GATEWAY_URL")
+        if self.env_kernels and not chosen and not gateway:
+            serverapp.kernel_spec_manager_class = EnvKernelSpecManager
+            serverapp.config.EnvKernelSpecManager.easymaker_data_dir = self.data_dir
+
     def initialize_settings(self) -> None:
         data_dir = Path(self.data_dir).expanduser()
         data_dir.mkdir(parents=True, exist_ok=True)
         if self.run_cont_init:
             results = continit.run_all(data_dir, self.cont_init_timeout)
             self.log.info("cont-init: %s", ", ".join(f"{r.name}={r.skipped or r.exit_code}" for r in results) or "none")
+        pod.empty_trash(data_dir)
         catalog = self.build_catalog()
         storage = StorageConfig(
             object_store_root=Path(self.object_store_root or data_dir / "object-storage"),

@@ -18,16 +18,16 @@ from .envs import KERNEL_PREFIX, Environment, environments
 
 
 class EnvKernelSpecManager(KernelSpecManager):
-    data_dir = Unicode(
+    easymaker_data_dir = Unicode(
         config=True, help="The EasyMaker data directory. Default: EasyMakerApp.data_dir, else its default."
     )
 
-    def easymaker_data_dir(self) -> Path:
-        configured = self.data_dir or self.config.get("EasyMakerApp", {}).get("data_dir")
+    def envs_data_dir(self) -> Path:
+        configured = self.easymaker_data_dir or self.config.get("EasyMakerApp", {}).get("data_dir")
         return Path(configured).expanduser() if configured else default_data_dir()
 
     def env_kernels(self) -> dict[str, Environment]:
-        return {env.kernel_name: env for env in environments(self.easymaker_data_dir()) if env.has_ipykernel()}
+        return {env.kernel_name: env for env in environments(self.envs_data_dir()) if env.has_ipykernel()}
 
     def find_kernel_specs(self) -> dict[str, str]:
         specs = super().find_kernel_specs()

@@ -9,6 +9,8 @@ import os
 import re
 import shutil
 import stat
+import threading
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -72,9 +74,24 @@ def install_packages(data_dir: Path, name: str, body: PackageInstall) -> dict:
 
 
 def delete_environment(data_dir: Path, name: str) -> None:
+    """Gone at once (moved aside, so it is no longer a kernel); its files are removed in the background."""
     env = _env(data_dir, name)
     _not_busy(data_dir, name)
-    shutil.rmtree(env.path)
+    trash = _trash(data_dir) / f"{name}-{uuid.uuid4().hex[:8]}"
+    trash.parent.mkdir(parents=True, exist_ok=True)
+    env.path.rename(trash)
+    empty_trash(data_dir)
+
+
+def empty_trash(data_dir: Path) -> None:
+    """Remove deleted environments' files in the background (also what a restart finds left over)."""
+    folder = _trash(data_dir)
+    if folder.is_dir():
+        threading.Thread(target=shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, daemon=True).start()
+
+
+def _trash(data_dir: Path) -> Path:
+    return data_dir / ".easymaker" / "trash"
 
 
 def operation(data_dir: Path, op_id: str) -> dict:
