@@ -88,7 +88,9 @@ def test_scripts_at_server_start_and_through_the_api(server_factory, tmp_path):
         time.sleep(0.2)
     assert run["status"] == "FINISHED"
     assert {(r["name"], r["exit_code"], r["skipped"]) for r in run["resultList"]} == {
-        ("10-boot.sh", None, "not executable (no run permission)"), ("20-new.sh", 7, None)}
+        ("10-boot.sh", None, "not executable (no run permission)"),
+        ("20-new.sh", 7, None),
+    }
     assert "skipped 10-boot.sh" in run["log"] and "20-new.sh exited with code 7" in run["log"]
     assert api.get("/cont-init-scripts/20-new.sh")["script"]["lastOutput"] == "new script\n"
 
@@ -111,7 +113,7 @@ def make_wheel(folder: Path, name: str, value: str) -> Path:
     files = {
         f"{name}.py": f"VALUE = {value!r}\n",
         f"{name}-1.0.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n",
-        f"{name}-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{name}-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: t\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = [f"{path},sha256={_digest(text)},{len(text.encode())}" for path, text in files.items()]
     files[f"{name}-1.0.dist-info/RECORD"] = "\n".join([*record, f"{name}-1.0.dist-info/RECORD,,"]) + "\n"
@@ -127,7 +129,8 @@ def _digest(text: str) -> str:
 
 def run_in_kernel(data_dir: Path, kernel_name: str, code: str) -> str:
     """Start the kernel with a real kernel manager (the spec found by our kernel spec manager) and run `code`."""
-    manager = KernelManager(kernel_name=kernel_name, kernel_spec_manager=EnvKernelSpecManager(easymaker_data_dir=str(data_dir)))
+    specs = EnvKernelSpecManager(easymaker_data_dir=str(data_dir))
+    manager = KernelManager(kernel_name=kernel_name, kernel_spec_manager=specs)
     manager.start_kernel()
     client = manager.client()
     client.start_channels()
