@@ -82,11 +82,11 @@ def test_train_cell_reaches_complete_with_a_live_view(kernel, api):
 
 def test_failing_script_waits_and_shows_fail_train_and_its_error(kernel):
     body = "print('starting')\nraise ValueError('learning rate must be positive')\n"
-    reply = kernel.execute(cell("%%em_train --experiment magic --name fails --wait", body))
+    reply = kernel.execute(cell("%%em_train --experiment magic --name cell-fails --wait", body))
     assert reply.status == "ok", reply
-    assert "[fails] FAIL TRAIN" in reply.stdout
+    assert "[cell-fails] FAIL TRAIN" in reply.stdout
     assert "ValueError: learning rate must be positive" in reply.stdout
-    assert "Training 'fails' FAIL TRAIN" in reply.stdout
+    assert "Training 'cell-fails' FAIL TRAIN" in reply.stdout
     assert "FAIL TRAIN" in reply.outputs[-1]["data"]["text/html"]  # the returned Training, shown statically
     assert "application/vnd.jupyter.widget-view+json" not in reply.outputs[-1]["data"]
 
@@ -148,11 +148,20 @@ def test_status_logs_stop_and_tensorboard(kernel, api):
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("%%em_train --experiment x --bogus 1", "UsageError: unrecognized arguments: --bogus 1. See %%em_train?"),
+        (
+            "%%em_train --experiment nothing-made --bogus 1",
+            "UsageError: unrecognized arguments: --bogus 1. See %%em_train?",
+        ),
         ("%%em_train --name n", "UsageError: Missing --experiment NAME: every training belongs to an experiment"),
-        ("%%em_train --experiment x --hp epochs", "UsageError: --hp 'epochs' is not name=value; write it as --hp"),
-        ("%%em_train --experiment x --image 'No Such Image'", "UsageError: No image named 'No Such Image'; choose"),
-        ("%%em_train --experiment x --name 'bad name!'", "UsageError: trainingName: use 1-50 letters"),
+        (
+            "%%em_train --experiment nothing-made --hp epochs",
+            "UsageError: --hp 'epochs' is not name=value; write it as --hp",
+        ),
+        (
+            "%%em_train --experiment nothing-made --image 'No Such Image'",
+            "UsageError: No image named 'No Such Image'; choose",
+        ),
+        ("%%em_train --experiment nothing-made --name 'bad name!'", "UsageError: trainingName: use 1-50 letters"),
         ("%em_logs no-such-run", "UsageError: No training named or with id 'no-such-run'; recent trainings:"),
         ("%em_status no-such-thing", "UsageError: No training or experiment or training template named"),
     ],
@@ -161,7 +170,9 @@ def test_errors_are_one_line_saying_what_to_do(kernel, api, line, message):
     reply = kernel.execute(cell(line, "print('hello')") if line.startswith("%%") else line)
     assert reply.stderr.startswith(message), reply.stderr
     assert len(reply.stderr.strip().splitlines()) == 1 and "Traceback" not in reply.stderr + "".join(reply.traceback)
-    assert not api.get("/experiments", params={"experimentNameList": "x"})["experimentList"]  # nothing half-made
+    assert not api.get("/experiments", params={"experimentNameList": "nothing-made"})[
+        "experimentList"
+    ]  # nothing half-made
 
 
 def test_no_server_says_how_to_start_one(tmp_path):
