@@ -230,7 +230,7 @@ def test_train_from_a_template(kernel, api, tmp_path):
         "sourceDirUri": str(source), "entryPoint": "main.py", "modelUploadUri": str(tmp_path / "tmodel"),
         "hyperparameterList": [{"parameterName": "depth", "parameterValue": "4"}],
     })  # fmt: skip
-    reply = kernel.execute("%em_train --experiment magic3 --name from-template --template tmpl-magic --wait")
-    assert "template says --depth 4" in reply.stdout and "Training 'from-template' COMPLETE" in reply.stdout, reply
+    reply = kernel.execute("%em_train --experiment magic3 --name cell-from-template --template tmpl-magic --wait")
+    assert "template says --depth 4" in reply.stdout and "Training 'cell-from-template' COMPLETE" in reply.stdout, reply
     missing = kernel.execute("%%em_train --experiment magic3 --template nope\nprint(1)\n")
     assert missing.stderr.startswith("UsageError: No training template named 'nope'; the templates are: ")
