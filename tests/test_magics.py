@@ -152,7 +152,7 @@ def test_status_logs_stop_and_tensorboard(kernel, api):
             "%%em_train --experiment nothing-made --bogus 1",
             "UsageError: unrecognized arguments: --bogus 1. See %%em_train?",
         ),
-        ("%%em_train --name n", "UsageError: Missing --experiment NAME: every training belongs to an experiment"),
+        ("%%em_train --name n", "UsageError: Missing --experiment NAME: all work belongs to an experiment"),
         (
             "%%em_train --experiment nothing-made --hp epochs",
             "UsageError: --hp 'epochs' is not name=value; write it as --hp",

@@ -18,27 +18,40 @@ DEFAULT_INSTANCE_TYPE = "m2.c2m4"
 STAGING = Path(".easymaker")  # beside the notebook: cells/<name>/ (what ran), models/<name>/ (default output)
 
 
+#: The console's training fields as options; %%em_train and every magic that runs trainings (%%em_tune) share them.
+TRAINING_OPTIONS = (
+    argument("--name", help="Name (default: <experiment>-<date>-<time>)."),
+    argument("--experiment", help="Experiment name; created if missing. Required."),
+    argument("--description", help="Description."),
+    argument("--template", help="Start from this training template (name or id); other options override it."),
+    argument("--image", help=f"Image name or id (default: '{DEFAULT_IMAGE}')."),
+    argument("--instance-type", help=f"Instance type name, e.g. m2.c4m8 (default: {DEFAULT_INSTANCE_TYPE})."),
+    argument("--dataset", action="append", metavar="NAME=URI", help="An input dataset (EM_DATASET_<NAME>); up to 10."),
+    argument("--source-dir", help="A directory shipped with the cell (the cell is written into a copy of it)."),
+    argument("--entry-point", default="train.py", help="File name the cell is saved as (default: train.py)."),
+    argument("--output", help="Model upload URI (default: .easymaker/models/<name> beside the notebook)."),
+    argument("--checkpoint-in", help="Checkpoint input URI."),
+    argument("--checkpoint-out", help="Checkpoint upload URI."),
+    argument("--nodes", type=int, help="Number of nodes (distributed training), 1-10."),
+    argument("--torchrun", action="store_true", help="Launch with torchrun."),
+    argument("--nproc-per-node", type=int, help="Processes per node with --torchrun."),
+    argument("--max-hours", type=float, help="Maximum time in hours (default: 720)."),
+    argument("--metric-regex", help="Regex with two groups (name, value) to scrape metrics (default: Katib's filter)."),
+    argument("--wait", action="store_true", help="Block, streaming progress; Ctrl-C asks to stop the work or detach."),
+)
+
+
+def training_options(func):
+    """Add TRAINING_OPTIONS to a magic (under its own @magic_arguments())."""
+    for add in reversed(TRAINING_OPTIONS):
+        func = add(func)
+    return func
+
+
 @magic("line_cell", "em_train")
 @magic_arguments()
-@argument("--name", help="Training name (default: <experiment>-<date>-<time>).")
-@argument("--experiment", help="Experiment name; created if missing. Required.")
-@argument("--description", help="Training description.")
-@argument("--template", help="Start from this training template (name or id); other options override it.")
-@argument("--image", help=f"Image name or id (default: '{DEFAULT_IMAGE}').")
-@argument("--instance-type", help=f"Instance type name, e.g. m2.c4m8 (default: {DEFAULT_INSTANCE_TYPE}).")
 @argument("--hp", action="append", metavar="NAME=VALUE", help="A hyperparameter; repeat for more.")
-@argument("--dataset", action="append", metavar="NAME=URI", help="An input dataset (EM_DATASET_<NAME>); up to 10.")
-@argument("--source-dir", help="A directory shipped with the cell (the cell is written into a copy of it).")
-@argument("--entry-point", default="train.py", help="File name the cell is saved as (default: train.py).")
-@argument("--output", help="Model upload URI (default: .easymaker/models/<name> beside the notebook).")
-@argument("--checkpoint-in", help="Checkpoint input URI.")
-@argument("--checkpoint-out", help="Checkpoint upload URI.")
-@argument("--nodes", type=int, help="Number of nodes (distributed training), 1-10.")
-@argument("--torchrun", action="store_true", help="Launch with torchrun.")
-@argument("--nproc-per-node", type=int, help="Processes per node with --torchrun.")
-@argument("--max-hours", type=float, help="Maximum training time in hours (default: 720).")
-@argument("--metric-regex", help="Regex with two groups (name, value) to scrape metrics (default: Katib's filter).")
-@argument("--wait", action="store_true", help="Block, streaming logs; Ctrl-C asks to stop the training or detach.")
+@training_options
 def em_train(line: str, cell: str | None = None) -> Training:
     """Submit the cell as a training's entry point script (or, as `%em_train --template T …`, a template's).
 
@@ -49,18 +62,39 @@ def em_train(line: str, cell: str | None = None) -> Training:
         import os; print(os.environ["EM_HP_EPOCHS"])
     """
     args = options(em_train, line, prefix="%%")
-    if not args.experiment:
-        raise UsageError("Missing --experiment NAME: every training belongs to an experiment (created if missing).")
     hyperparameters = key_values(args.hp, "--hp")
+    em = client()
+    name = args.name or default_name(args)
+    body = {"trainingName": name, **training_body(em, args, cell or "", name)}
+    if hyperparameters:
+        body["hyperparameterList"] = [{"parameterName": k, "parameterValue": v} for k, v in hyperparameters]
+    training = em.training_handle(em.create_training(body))
+    if args.wait:
+        wait_and_stream(training)
+    return training
+
+
+def default_name(args) -> str:
+    """`<experiment>-<date>-<time>`, cut to the 50-character limit."""
+    _require_experiment(args)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return f"{args.experiment[: 50 - len(stamp) - 1]}-{stamp}"
+
+
+def _require_experiment(args) -> None:
+    if not args.experiment:
+        raise UsageError("Missing --experiment NAME: all work belongs to an experiment (created if missing).")
+
+
+def training_body(em, args, cell: str, name: str) -> dict:
+    """The API body for TRAINING_OPTIONS (everything but the name and the hyperparameters)."""
+    _require_experiment(args)
     datasets = key_values(args.dataset, "--dataset", "uri")
     if args.nproc_per_node and not args.torchrun:
         raise UsageError("--nproc-per-node needs --torchrun.")
-    cell = cell or ""
     if not cell.strip() and not args.template:
-        raise UsageError("No script: write the training script in a %%em_train cell (or give --template).")
-    em = client()
-    name = args.name or _default_name(args.experiment)
-    body: dict = {"trainingName": name, "experimentName": args.experiment}  # the server creates it with the training
+        raise UsageError("No script: write the script in the cell of a cell magic (or give --template).")
+    body: dict = {"experimentName": args.experiment}  # the server creates it along with the work, or not at all
     if args.template:
         body["trainingTemplateId"] = _template_id(em, args.template)
     if args.image or not args.template:
@@ -81,19 +115,9 @@ def em_train(line: str, cell: str | None = None) -> Training:
         "nprocPerNode": args.nproc_per_node,
         "timeoutMinutes": round(args.max_hours * 60) if args.max_hours else None,
         "metricRegex": args.metric_regex,
-        "hyperparameterList": [{"parameterName": k, "parameterValue": v} for k, v in hyperparameters] or None,
         "datasetList": [{"datasetName": k, "dataUri": v} for k, v in datasets] or None,
     }
-    body.update({key: value for key, value in optional.items() if value is not None})
-    training = em.training_handle(em.create_training(body))
-    if args.wait:
-        wait_and_stream(training)
-    return training
-
-
-def _default_name(experiment: str) -> str:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return f"{experiment[: 50 - len(stamp) - 1]}-{stamp}"
+    return body | {key: value for key, value in optional.items() if value is not None}
 
 
 def _template_id(em, name_or_id: str) -> str:
