@@ -173,6 +173,7 @@ class LocalNotebooks:
             "memoryLimit": f"not enforced on the local backend (instance type asks for {spec.resources.ram_mb} MB)",
             "bootStorage": f"{spec.boot_storage_gb} GB recorded; the size is not enforced on the local backend",
             "dataStorage": f"{spec.data_storage_gb} GB recorded; the size is not enforced on the local backend",
+            "dataStorageDir": str(self.dir(spec.notebook_id).data),
         }
         if spec.resources.gpu_count:
             applied["notes"] = [f"asked for {spec.resources.gpu_count} GPUs; they are not assigned locally"]

@@ -1,0 +1,193 @@
+"""Open Jupyter Notebook: {base_url}easymaker/notebooks/{notebookId}/… reverse-proxied to the notebook's own server.
+
+HTTP and WebSockets (kernels, terminals) go through. Only a user logged in to this server gets through; the
+notebook server's own token is added on the way in and scrubbed from what comes back, so the user never sees it.
+The notebook server runs with this very path as its base_url, so its pages and links work unchanged.
+
+Not part of the JSON API (and so not in openapi.json): it serves JupyterLab's own pages.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from tornado import httpclient, web, websocket
+
+from ..errors import EasyMakerError
+from ..resources import notebooks
+from .base import ID, run
+
+#: Request headers that concern this hop, or that the notebook server must not see (our auth, our XSRF).
+PRIVATE = {"host", "connection", "authorization", "cookie", "x-easymaker-token", "x-nhn-authorization", "origin",
+           "x-xsrftoken", "accept-encoding", "content-length", "transfer-encoding", "upgrade", "keep-alive",
+           "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
+           "sec-websocket-protocol"}  # fmt: skip
+#: Response headers that concern the other hop (and the notebook server's own cookies).
+HOP = {"connection", "transfer-encoding", "content-length", "content-encoding", "keep-alive", "server", "date",
+       "set-cookie"}  # fmt: skip
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+MAX_MESSAGE = 256 << 20
+
+
+class NotebookProxyHandler(ExtensionHandlerMixin, websocket.WebSocketHandler, JupyterHandler):
+    """One handler for both: a request asking to upgrade is proxied as a WebSocket, any other as plain HTTP."""
+
+    upstream: websocket.WebSocketClientConnection | None = None
+
+    # -- finding the notebook --------------------------------------------------------------------------------------
+
+    async def target(self, notebook_id: str) -> tuple[str, str]:
+        """The notebook server's URL and token; an HTTP error saying why when the notebook cannot be opened."""
+        platform = self.settings["easymaker_platform"]
+        try:
+            name, status = await run(notebooks.status_of, platform, notebook_id)
+        except EasyMakerError as err:
+            raise web.HTTPError(err.status, err.message) from None
+        refusal = notebooks.open_refusal(name, status)
+        if refusal is not None:
+            raise web.HTTPError(refusal.status, refusal.message)
+        connection = await run(self.settings["easymaker_notebooks"].connection, notebook_id)
+        if connection is None:
+            raise web.HTTPError(503, f"Notebook '{name}' has no running server; reboot it.")
+        return connection.url, connection.token
+
+    def upstream_uri(self) -> str:
+        """This request's path and query without our token (the notebook's path is the same as ours)."""
+        query = [(k, v) for k, v in parse_qsl(self.request.query, keep_blank_values=True) if k != "token"]
+        return self.request.path + (f"?{urlencode(query)}" if query else "")
+
+    def upstream_headers(self, token: str) -> dict[str, str]:
+        headers = {k: v for k, v in self.request.headers.get_all() if k.lower() not in PRIVATE}
+        headers["Authorization"] = f"token {token}"
+        return headers
+
+    # -- HTTP ------------------------------------------------------------------------------------------------------
+
+    async def get(self, notebook_id: str, rest: str | None = None) -> None:
+        if self.current_user is None:
+            raise web.HTTPError(403)
+        if not rest:
+            query = f"?{self.request.query}" if self.request.query else ""
+            self.redirect(f"{self.request.path}/{query}")
+            return
+        if self.request.headers.get("Upgrade", "").lower() == "websocket":
+            await self.open_websocket(notebook_id, rest)
+        else:
+            await self.proxy(notebook_id)
+
+    @web.authenticated
+    async def post(self, notebook_id: str, rest: str | None = None) -> None:
+        await self.proxy(notebook_id)
+
+    @web.authenticated
+    async def put(self, notebook_id: str, rest: str | None = None) -> None:
+        await self.proxy(notebook_id)
+
+    @web.authenticated
+    async def patch(self, notebook_id: str, rest: str | None = None) -> None:
+        await self.proxy(notebook_id)
+
+    @web.authenticated
+    async def delete(self, notebook_id: str, rest: str | None = None) -> None:
+        await self.proxy(notebook_id)
+
+    @web.authenticated
+    async def head(self, notebook_id: str, rest: str | None = None) -> None:
+        await self.proxy(notebook_id)
+
+    async def proxy(self, notebook_id: str) -> None:
+        url, token = await self.target(notebook_id)
+        if self.request.method == "GET":
+            self.xsrf_token  # noqa: B018 - sets this server's _xsrf cookie, which the notebook's pages then send
+        body = self.request.body if self.request.method in BODY_METHODS else None
+        response = await httpclient.AsyncHTTPClient().fetch(
+            url + self.upstream_uri(),
+            method=self.request.method,
+            headers=self.upstream_headers(token),
+            body=body if body is not None or self.request.method not in BODY_METHODS else b"",
+            follow_redirects=False,
+            raise_error=False,
+            allow_nonstandard_methods=True,
+            request_timeout=3600,
+        )
+        if response.code == 599:
+            raise web.HTTPError(502, f"The notebook's server did not answer: {response.error}")
+        self.clear()
+        self.set_status(response.code, response.reason)
+        secret = token.encode()
+        names = {name.lower() for name, _ in response.headers.get_all()} - HOP
+        for name in names:
+            self.clear_header(name)
+        for name, value in response.headers.get_all():
+            if name.lower() in names:
+                self.add_header(name, value.replace(url, "").replace(token, ""))
+        if self.request.method != "HEAD" and response.code not in (204, 304):
+            self.write(response.body.replace(secret, b""))  # the lab page carries its server's token: not to the user
+        self.finish()
+
+    # -- WebSocket -------------------------------------------------------------------------------------------------
+
+    async def open_websocket(self, notebook_id: str, rest: str | None) -> None:
+        url, token = await self.target(notebook_id)
+        wanted = [p.strip() for p in self.request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
+        request = httpclient.HTTPRequest(
+            "ws" + url.removeprefix("http") + self.upstream_uri(), headers=self.upstream_headers(token)
+        )
+        self._pending: list[str | bytes] = []
+        self._opened = False
+        try:
+            self.upstream = await websocket.websocket_connect(
+                request, on_message_callback=self.on_upstream_message, subprotocols=wanted or None,
+                max_message_size=MAX_MESSAGE,
+            )  # fmt: skip
+        except (OSError, httpclient.HTTPClientError) as err:
+            status = err.code if isinstance(err, httpclient.HTTPClientError) else 502
+            raise web.HTTPError(status, f"The notebook's server refused the WebSocket: {err}") from None
+        await websocket.WebSocketHandler.get(self, notebook_id, rest)
+
+    def select_subprotocol(self, subprotocols: list[str]) -> str | None:
+        chosen = self.upstream.selected_subprotocol if self.upstream else None
+        return chosen if chosen in subprotocols else None
+
+    def open(self, *args: str, **kwargs: str) -> None:
+        self._opened = True
+        for message in self._pending:
+            self.write_message(message, binary=isinstance(message, bytes))
+        self._pending.clear()
+
+    def on_upstream_message(self, message: str | bytes | None) -> None:
+        if message is None:  # the notebook's side closed
+            if self.ws_connection is not None:
+                self.close()
+            return
+        if not self._opened:
+            self._pending.append(message)
+            return
+        try:
+            self.write_message(message, binary=isinstance(message, bytes))
+        except websocket.WebSocketClosedError:
+            if self.upstream is not None:
+                self.upstream.close()
+
+    async def on_message(self, message: str | bytes) -> None:
+        if self.upstream is not None:
+            await self.upstream.write_message(message, binary=isinstance(message, bytes))
+
+    def on_close(self) -> None:
+        if self.upstream is not None:
+            self.upstream.close()
+            self.upstream = None
+
+    def get_compression_options(self) -> dict | None:
+        return self.settings.get("websocket_compression_options")
+
+    @property
+    def max_message_size(self) -> int:
+        return MAX_MESSAGE
+
+
+def routes(api_root: str) -> list[tuple[str, type]]:
+    """`api_root` is {base_url}easymaker."""
+    return [(rf"{api_root}/notebooks/{ID.format('notebook_id')}(?P<rest>/.*)?", NotebookProxyHandler)]
