@@ -36,6 +36,10 @@ class NotebookProxyHandler(ExtensionHandlerMixin, websocket.WebSocketHandler, Ju
 
     upstream: websocket.WebSocketClientConnection | None = None
 
+    def check_origin(self, origin: str | None = None) -> bool:
+        """Jupyter's own origin rules, for WebSockets too (it reads the Origin header itself)."""
+        return JupyterHandler.check_origin(self)
+
     # -- finding the notebook --------------------------------------------------------------------------------------
 
     async def target(self, notebook_id: str) -> tuple[str, str]:
