@@ -19,6 +19,7 @@ from tornado import httpclient, websocket
 from jupyter_easymaker.testing import TOKEN
 
 CPU_IMAGE = "Ubuntu 22.04 CPU Python Notebook"
+GPU_IMAGE = "Ubuntu 22.04 GPU Python Notebook"
 AUTH = {"Authorization": f"token {TOKEN}"}
 
 
@@ -106,7 +107,8 @@ def test_lifecycle_storage_proxy_and_restart(server_factory, tmp_path):
     nas = tmp_path / "nas01"
     (nas / "datasets").mkdir(parents=True)
     (nas / "datasets" / "shared.txt").write_text("from the NAS")
-    server = server_factory(extra_args=(f"--EasyMakerApp.nas_mounts=nas01={nas}",))
+    args = (f"--EasyMakerApp.nas_mounts=nas01={nas}", f"--EasyMakerApp.image_environments={GPU_IMAGE}=/no/python")
+    server = server_factory(extra_args=args)
     api = server.api
     body = {
         "notebookName": "lab-one", "description": "first", "imageId": image(api), "flavorId": api.flavor_id("m2.c2m4"),
@@ -193,7 +195,7 @@ def test_lifecycle_storage_proxy_and_restart(server_factory, tmp_path):
     record = server_record(notebook)
     server.kill()
     assert psutil.pid_exists(record["pid"])
-    server = server_factory(data_dir=server.data_dir, extra_args=(f"--EasyMakerApp.nas_mounts=nas01={nas}",))
+    server = server_factory(data_dir=server.data_dir, extra_args=args)
     api = server.api
     notebook, _ = wait_status(api, notebook_id, ("ACTIVE (HEALTHY)",))
     assert server_record(notebook)["pid"] == record["pid"], "the same server, not a new launch"
@@ -214,6 +216,15 @@ def test_lifecycle_storage_proxy_and_restart(server_factory, tmp_path):
     assert status == 409 and "notebookName" in answer["header"]["resultMessage"]
     renamed = api.put(f"/notebooks/{notebook_id}", {"notebookName": "lab-renamed", "description": None})["notebook"]
     assert (renamed["notebookName"], renamed["description"]) == ("lab-renamed", None)
+
+    # a notebook that cannot start: CREATE FAILED with the reason; it can only be deleted
+    broken = {"notebookName": "broken", "imageId": image(api, GPU_IMAGE), "flavorId": api.flavor_id("g2.t4.c8m64")}
+    broken_id = api.post("/notebooks", broken)["notebook"]["notebookId"]
+    failed, _ = wait_status(api, broken_id, ("CREATE FAILED", "ACTIVE (HEALTHY)"))
+    assert failed["notebookStatusCode"] == "CREATE FAILED" and "image_environments" in failed["statusReason"]
+    assert api.call("PUT", f"/notebooks/{broken_id}/start")[0] == 409
+    api.delete(f"/notebooks/{broken_id}")
+    wait_gone(api, broken_id)
 
     # delete: the notebook, its server and its storage go; the NAS stays
     record = server_record(notebook)
