@@ -144,7 +144,9 @@ class LocalNotebooks:
             signal_group(runner["pid"], signal.SIGKILL)
         proc = self._spawned.pop(notebook_id, None)
         if proc is not None:
+            signal_group(proc.pid, signal.SIGKILL)
             proc.wait()
+        _end_server(nb)  # one its supervisor may have launched meanwhile
         if nb.root.exists():
             shutil.rmtree(nb.root)  # an OSError here is a failed delete: the caller reports it
 
