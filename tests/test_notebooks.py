@@ -16,6 +16,7 @@ import requests
 from conftest import Api
 from tornado import httpclient, websocket
 
+from jupyter_easymaker.backends.local.notebooks import end_process_tree
 from jupyter_easymaker.testing import TOKEN
 
 CPU_IMAGE = "Ubuntu 22.04 CPU Python Notebook"
@@ -103,7 +104,17 @@ async def _run_over_websocket(root: str, kernel_id: str, code: str, headers: dic
     return stdout
 
 
-def test_lifecycle_storage_proxy_and_restart(server_factory, tmp_path):
+@pytest.fixture
+def reap_notebooks(tmp_path):
+    """Notebooks outlive the platform server by design: end what a failed test left running."""
+    yield
+    for record in (tmp_path / "em-data" / "notebooks").glob("*/*.json"):
+        if record.name in ("runner.json", "server.json"):
+            info = json.loads(record.read_text())
+            end_process_tree(info["pid"], info["create_time"], grace=0)
+
+
+def test_lifecycle_storage_proxy_and_restart(server_factory, tmp_path, reap_notebooks):
     nas = tmp_path / "nas01"
     (nas / "datasets").mkdir(parents=True)
     (nas / "datasets" / "shared.txt").write_text("from the NAS")
@@ -149,6 +160,15 @@ def test_lifecycle_storage_proxy_and_restart(server_factory, tmp_path):
     assert out.strip() == f"{data_dir}|{data_dir}|from the NAS"
     home = data_dir.parent / "boot" / "home"
     assert (data_dir / "kept.txt").exists() and (home / "scratch.txt").exists()
+
+    # files come through as they are (streamed, not scrubbed or held)
+    blob = os.urandom(3 << 20)
+    (data_dir / "blob.bin").write_bytes(blob)
+    download = requests.get(f"{opened}/files/blob.bin", headers=AUTH, timeout=60)
+    assert download.status_code == 200 and download.content == blob
+    saved = requests.put(f"{opened}/api/contents/note.txt", headers=AUTH, timeout=30,
+                         json={"type": "file", "format": "text", "content": "written through the proxy"})  # fmt: skip
+    assert saved.status_code == 201 and (data_dir / "note.txt").read_text() == "written through the proxy"
 
     # monitoring: samples of the server's process tree
     deadline = time.time() + 20

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
-from tornado import httpclient, web, websocket
+from tornado import httpclient, httputil, iostream, web, websocket
 
 from ..errors import EasyMakerError
 from ..resources import notebooks
@@ -106,7 +106,8 @@ class NotebookProxyHandler(ExtensionHandlerMixin, websocket.WebSocketHandler, Ju
         if self.request.method == "GET":
             self.xsrf_token  # noqa: B018 - sets this server's _xsrf cookie, which the notebook's pages then send
         body = self.request.body if self.request.method in BODY_METHODS else None
-        response = await httpclient.AsyncHTTPClient().fetch(
+        relay = _Relay(self, url, token)
+        fetch = httpclient.AsyncHTTPClient().fetch(
             url + self.upstream_uri(),
             method=self.request.method,
             headers=self.upstream_headers(token),
@@ -115,20 +116,19 @@ class NotebookProxyHandler(ExtensionHandlerMixin, websocket.WebSocketHandler, Ju
             raise_error=False,
             allow_nonstandard_methods=True,
             request_timeout=3600,
+            header_callback=relay.header_line,
+            streaming_callback=relay.chunk,
         )
-        if response.code == 599:
-            raise web.HTTPError(502, f"The notebook's server did not answer: {response.error}")
-        self.clear()
-        self.set_status(response.code, response.reason)
-        secret = token.encode()
-        names = {name.lower() for name, _ in response.headers.get_all()} - HOP
-        for name in names:
-            self.clear_header(name)
-        for name, value in response.headers.get_all():
-            if name.lower() in names:
-                self.add_header(name, value.replace(url, "").replace(token, ""))
-        if self.request.method != "HEAD" and response.code not in (204, 304):
-            self.write(response.body.replace(secret, b""))  # the lab page carries its server's token: not to the user
+        try:
+            response = await fetch
+        except (OSError, httpclient.HTTPClientError) as err:
+            if relay.started:  # cut off half-way: what was passed on stays passed on
+                self.finish()
+                return
+            raise web.HTTPError(502, f"The notebook's server did not answer: {err}") from None
+        if not relay.started:
+            relay.start(response.code, response.reason, response.headers)
+        relay.end()
         self.finish()
 
     # -- WebSocket -------------------------------------------------------------------------------------------------
@@ -195,3 +195,53 @@ class NotebookProxyHandler(ExtensionHandlerMixin, websocket.WebSocketHandler, Ju
 def routes(api_root: str) -> list[tuple[str, type]]:
     """`api_root` is {base_url}easymaker."""
     return [(rf"{api_root}/notebooks/{ID.format('notebook_id')}(?P<rest>/.*)?", NotebookProxyHandler)]
+
+
+class _Relay:
+    """Passes the notebook server's answer on as it arrives (large downloads are not held in memory). HTML pages
+    are held and scrubbed whole: JupyterLab's page carries its server's token, which the user must not see."""
+
+    def __init__(self, handler: web.RequestHandler, url: str, token: str) -> None:
+        self.handler, self.url, self.token = handler, url, token
+        self.start_line: httputil.ResponseStartLine | None = None
+        self.headers = httputil.HTTPHeaders()
+        self.started = False
+        self.held: list[bytes] | None = None
+
+    def header_line(self, line: str) -> None:
+        if self.start_line is None:
+            self.start_line = httputil.parse_response_start_line(line.rstrip("\r\n"))
+        elif line.strip():
+            self.headers.parse_line(line.rstrip("\r\n"))
+        elif self.start_line.code == 100:  # an interim answer: the real one follows
+            self.start_line, self.headers = None, httputil.HTTPHeaders()
+        else:
+            self.start(self.start_line.code, self.start_line.reason, self.headers)
+
+    def start(self, code: int, reason: str | None, headers: httputil.HTTPHeaders) -> None:
+        handler = self.handler
+        handler.clear()
+        handler.set_status(code, reason)
+        names = {name.lower() for name, _ in headers.get_all()} - HOP
+        for name in names:
+            handler.clear_header(name)
+        for name, value in headers.get_all():
+            if name.lower() in names:
+                handler.add_header(name, value.replace(self.url, "").replace(self.token, ""))
+        if "html" in headers.get("Content-Type", ""):
+            self.held = []
+        self.started = True
+
+    def chunk(self, data: bytes) -> None:
+        if self.held is not None:
+            self.held.append(data)
+            return
+        self.handler.write(data)
+        try:
+            self.handler.flush()
+        except iostream.StreamClosedError:
+            pass
+
+    def end(self) -> None:
+        if self.held:
+            self.handler.write(b"".join(self.held).replace(self.token.encode(), b""))
