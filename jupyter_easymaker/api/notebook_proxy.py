@@ -44,17 +44,19 @@ class NotebookProxyHandler(ExtensionHandlerMixin, websocket.WebSocketHandler, Ju
 
     async def target(self, notebook_id: str) -> tuple[str, str]:
         """The notebook server's URL and token; an HTTP error saying why when the notebook cannot be opened."""
-        platform = self.settings["easymaker_platform"]
         try:
-            name, status = await run(notebooks.status_of, platform, notebook_id)
+            return await run(self._target, notebook_id)  # one trip off the event loop: the store, then the backend
         except EasyMakerError as err:
             raise web.HTTPError(err.status, err.message) from None
+
+    def _target(self, notebook_id: str) -> tuple[str, str]:
+        name, status = notebooks.status_of(self.settings["easymaker_platform"], notebook_id)
         refusal = notebooks.open_refusal(name, status)
         if refusal is not None:
-            raise web.HTTPError(refusal.status, refusal.message)
-        connection = await run(self.settings["easymaker_notebooks"].connection, notebook_id)
+            raise refusal
+        connection = self.settings["easymaker_notebooks"].connection(notebook_id)
         if connection is None:
-            raise web.HTTPError(503, f"Notebook '{name}' has no running server; reboot it.")
+            raise EasyMakerError(f"Notebook '{name}' has no running server; reboot it.", 503)
         return connection.url, connection.token
 
     def upstream_uri(self) -> str:
