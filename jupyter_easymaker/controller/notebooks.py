@@ -117,6 +117,8 @@ class NotebookReconciler:
             row.started_at = utc(seen.started_at) if seen.started_at else now()
             self._set(row, S.ACTIVE_HEALTHY)
             return
+        elif not seen.alive:
+            self.backend.start(notebook_work(self.platform, row, self.url_root))  # relaunches only a lost launch
         if self._overdue(row, self.launch_timeout):
             self.backend.stop(row.id)
             seconds = int(self.launch_timeout.total_seconds())
