@@ -296,3 +296,48 @@ def test_refusals_and_missing_notebooks(api):
     assert status == 400 and {e["field"] for e in answer["errorList"]} == {"flavor", "flavorId"}
     refused = requests.get(f"{api.root}/notebooks/does-not-exist/lab", headers=AUTH, timeout=30)
     assert refused.status_code == 404
+
+
+def test_a_launch_cut_off_before_its_supervisor_started_is_relaunched(tmp_path):
+    """The server recorded CREATE IN PROGRESS and the launch's spec, then died before spawning the supervisor."""
+    from jupyter_easymaker.backends.local.notebooks import LocalNotebooks
+    from jupyter_easymaker.backends.local.rundir import write_json
+    from jupyter_easymaker.controller.notebooks import NotebookReconciler, notebook_work
+    from jupyter_easymaker.platform import Catalog, Platform, now
+    from jupyter_easymaker.resources.catalog import ALGORITHMS, DEFAULT_IMAGES, DEFAULT_INSTANCE_TYPES
+    from jupyter_easymaker.storage import StorageConfig
+    from jupyter_easymaker.store import NotebookRow, Store
+
+    storage = StorageConfig(object_store_root=tmp_path / "obs")
+    catalog = Catalog(
+        images={i.image_id: i for i in DEFAULT_IMAGES},
+        instance_types={f.id: f for f in DEFAULT_INSTANCE_TYPES},
+        algorithms={a.algorithm_id: a for a in ALGORITHMS},
+    )
+    platform = Platform(Store(f"sqlite:///{tmp_path / 'store.db'}"), catalog, storage, tmp_path)
+    backend = LocalNotebooks(tmp_path / "notebooks", storage, {})
+    reconciler = NotebookReconciler(platform, backend, "/easymaker/notebooks/")
+    image_id = next(i.image_id for i in DEFAULT_IMAGES if i.image_name == CPU_IMAGE)
+    config = {"imageId": image_id, "flavorId": DEFAULT_INSTANCE_TYPES[0].id, "bootStorageSize": 50,
+              "dataStorageSize": 100, "nasList": [], "tagList": []}  # fmt: skip
+    with platform.store.session() as session:
+        row = NotebookRow(id=str(uuid.uuid4()), appkey="local", name="cut-off", config=config, generation=1,
+                          status="CREATE IN PROGRESS", usage_cursor=0, created_at=now(), updated_at=now())  # fmt: skip
+        session.add(row)
+        spec = notebook_work(platform, row, "/easymaker/notebooks/")
+        notebook_id = row.id
+    backend.dir(notebook_id).root.mkdir(parents=True)
+    write_json(backend.dir(notebook_id).spec, backend.plan(spec))  # recorded; no supervisor was ever spawned
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            reconciler.reconcile_once()
+            with platform.store.session() as session:
+                status = session.get(NotebookRow, notebook_id).status
+            if status != "CREATE IN PROGRESS":
+                break
+            time.sleep(0.1)
+        assert status == "ACTIVE (HEALTHY)"
+    finally:
+        backend.delete(notebook_id)
+        platform.store.close()
