@@ -7,12 +7,15 @@ import sys
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
+from jupyter_server.utils import url_path_join
 from traitlets import Bool, CaselessStrEnum, Dict, Float, List, Unicode, default
 
-from .api import handlers
+from .api import API_ROOT, handlers
 from .backends.local import LocalBackend
+from .backends.local.notebooks import LocalNotebooks
 from .backends.local.tensorboard import TensorBoards
 from .controller import Controller
+from .controller.notebooks import NotebookReconciler
 from .platform import Catalog, Platform, default_data_dir
 from .pod import continit
 from .pod.kernels import EnvKernelSpecManager
@@ -100,7 +103,12 @@ class EasyMakerApp(ExtensionApp):
         store = Store(self.database_url or f"sqlite:///{data_dir / 'easymaker.db'}")
         backend = LocalBackend(data_dir / "runs", storage, self.image_pythons(catalog, data_dir))
         self.platform = Platform(store=store, catalog=catalog, storage=storage, data_dir=data_dir, region=self.region)
-        self.controller = Controller(self.platform, backend, self.controller_interval)
+        notebooks = NotebookReconciler(
+            self.platform,
+            LocalNotebooks(data_dir / "notebooks", storage, self.image_pythons(catalog, data_dir)),
+            url_path_join(self.serverapp.base_url, API_ROOT, "notebooks/"),
+        )
+        self.controller = Controller(self.platform, backend, self.controller_interval, notebooks)
         self.platform.wake, self.platform.forget = self.controller.wake, self.controller.forget
         self.tensorboards = TensorBoards(data_dir / "tensorboard-boards")
         self.settings.update(
@@ -109,6 +117,7 @@ class EasyMakerApp(ExtensionApp):
             easymaker_cont_init_timeout=self.cont_init_timeout,
             easymaker_default_appkey=self.default_appkey,
             easymaker_backend=self.backend,
+            easymaker_notebooks=notebooks.backend,
         )
 
     def build_catalog(self) -> Catalog:

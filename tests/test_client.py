@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -300,3 +301,27 @@ def test_stop_and_copy(client, tmp_path):
         client.wait_training(sleeper["trainingId"], timeout=0.3, poll=0.1)
     client.stop_training(sleeper["trainingId"])
     client.wait_training(sleeper["trainingId"], timeout=60, poll=0.1)
+
+
+def test_a_notebook_from_the_client(client):
+    notebook = client.create_notebook(
+        notebook_name="client-nb", image_id=client.image_id("Ubuntu 22.04 CPU Python Notebook"),
+        flavor_id=client.flavor_id(FLAVOR), data_storage_size=20,
+    )  # fmt: skip
+    notebook_id = notebook["notebookId"]
+    assert client.wait_notebook(notebook_id, timeout=60)["notebookStatusCode"] == "ACTIVE (HEALTHY)"
+    status = client.session.get(client.notebook_url(notebook) + "api/status", timeout=30)
+    assert status.status_code == 200 and "last_activity" in status.json()
+    assert client.notebooks(names=["client-nb"])[0]["notebookId"] == notebook_id
+    with pytest.raises(ApiError) as refused:
+        client.change_notebook_flavor(notebook_id, "m2.c4m8")
+    assert refused.value.status == 409
+    client.stop_notebook(notebook_id)
+    assert client.wait_notebook(notebook_id, timeout=60)["notebookStatusCode"] == "STOPPED"
+    assert client.change_notebook_flavor(notebook_id, "m2.c4m8")["flavor"]["name"] == "m2.c4m8"
+    assert client.update_notebook(notebook_id, description="changed")["description"] == "changed"
+    assert client.delete_notebook(notebook_id)["notebookStatusCode"] == "DELETE IN PROGRESS"
+    deadline = time.time() + 30
+    while client.notebooks(ids=[notebook_id]) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not client.notebooks(ids=[notebook_id])

@@ -22,15 +22,20 @@ from ..resources.schema import (
     EnvironmentCreate,
     ExperimentCreate,
     ExperimentUpdate,
+    NasMount,
+    NotebookCreate,
+    NotebookFlavorChange,
+    NotebookUpdate,
     PackageInstall,
     ScriptPut,
+    Tag,
     TemplateCreate,
     TemplateUpdate,
     TrainingConfig,
     TrainingCopy,
     TrainingCreate,
 )
-from ..resources.statuses import ExperimentStatus, TrainingStatus
+from ..resources.statuses import ExperimentStatus, NotebookStatus, TrainingStatus
 from .base import ApiHandler, endpoint
 
 DOCUMENT = Path(__file__).with_name("openapi.json")
@@ -122,6 +127,12 @@ def _config_properties(exclude: tuple[str, ...] = ()) -> dict[str, dict]:
     return {k: v for k, v in schema["properties"].items() if k not in exclude}
 
 
+def _plain_model_schema(model: type[BaseModel]) -> dict:
+    """A small request model that also appears, as given, in answers."""
+    schema = model.model_json_schema(by_alias=True)
+    return obj(schema["properties"], schema.get("required", []))
+
+
 def response_schemas() -> dict[str, dict]:
     """The response objects, after the `to_wire` functions in resources/."""
     image = obj({
@@ -184,7 +195,25 @@ def response_schemas() -> dict[str, dict]:
         "trainingId": {**STRING, "description": "The resource the record belongs to (category easymaker.training)"},
         "resourceId": {**STRING, "description": "The resource the record belongs to (any other category)"},
     }, ["logId", "easymakerAppKey", "category", "logLevel", "body", "logType", "time", "rank"])  # fmt: skip
+    notebook = obj({
+        "notebookId": STRING, "notebookName": STRING,
+        "notebookStatusCode": {"enum": [s.value for s in NotebookStatus]}, "statusReason": nullable(STRING),
+        "description": nullable(STRING), "appKey": STRING,
+        "image": {"anyOf": [ref("Image"), obj({"imageId": STRING})]},
+        "flavor": {"anyOf": [ref("Flavor"), obj({"id": STRING})]},
+        "bootStorageSize": {**INTEGER, "description": "GB; recorded, not enforced on the local backend"},
+        "dataStorageSize": {**INTEGER, "description": "GB; recorded, not enforced on the local backend"},
+        "nasList": array("NasMount"), "tagList": array("Tag"),
+        "notebookAccessPath": {**STRING, "description": "Open Jupyter Notebook: this path under "
+                               "{baseUrl}/easymaker/ serves the notebook's JupyterLab to a logged-in user"},
+        "createdDatetime": TIME, "updatedDatetime": TIME, "startedDatetime": nullable(TIME),
+        "appliedResources": nullable({"type": "object", "description": "What the backend applied (CPUs, the "
+                                      "data storage directory) and what it does not enforce"}),
+    })  # fmt: skip
     return {
+        "Notebook": notebook,
+        "NasMount": _plain_model_schema(NasMount),
+        "Tag": _plain_model_schema(Tag),
         "Header": obj({"isSuccessful": BOOLEAN, "resultCode": INTEGER, "resultMessage": STRING}),
         "FieldError": obj(
             {"field": {**STRING, "description": "camelCase path, e.g. datasetList[0].dataUri"}, "message": STRING}
@@ -324,6 +353,11 @@ QUERY: dict[tuple[str, str], dict[str, dict]] = {
         "maxPoints": scalar_query("Thin each series to about this many evenly spaced points (the last is kept)",
                                   {**INTEGER, "minimum": 2, "maximum": 100000}),
     },
+    (f"{APPKEY}/notebooks", "get"): {
+        "notebookIdList": list_query("Only these notebook ids"),
+        "notebookNameList": list_query("Only these notebook names"),
+        "notebookStatusCodeList": list_query("Only notebooks in these statuses"),
+    },
     (f"{APPKEY}/logs", "get"): {
         "trainingId": scalar_query("Only records of this training"),
         "category": scalar_query("Only records of this category, e.g. easymaker.training"),
@@ -357,6 +391,7 @@ EXPERIMENT, TEMPLATE, TRAINING = {"experiment": ref("Experiment")}, {"trainingTe
     "training": ref("Training")}  # fmt: skip
 EXP, TPL, TRN = f"{APPKEY}/experiments", f"{APPKEY}/training-templates", f"{APPKEY}/trainings"
 ENVS, SCRIPTS = f"{APPKEY}/custom-envs", f"{APPKEY}/cont-init-scripts"
+NBK, NOTEBOOK = f"{APPKEY}/notebooks", {"notebook": ref("Notebook")}
 
 #: Every documented operation. A route missing here still appears, with a generic answer (x-undocumented).
 OPERATIONS: dict[tuple[str, str], Op] = {
@@ -398,6 +433,27 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         "getTrainingMetrics", "A training's metric values and their summary",
         {"metricList": array("Metric"), "metricSummaryList": array("MetricSummary")}, errors=(400, 404)),
     (f"{TRN}/{{trainingId}}/monitoring", "get"): Op("getTrainingMonitoring", "A training's CPU and memory samples",
+                                                    {"usageList": array("Usage")}, errors=(404,)),
+    (NBK, "get"): Op("listNotebooks", "List notebook instances, newest first",
+                     {"notebookList": array("Notebook"), **LISTED}),
+    (NBK, "post"): Op("createNotebook", "Create (and start) a notebook instance", NOTEBOOK, 201, NotebookCreate,
+                      (400, 409)),
+    (f"{NBK}/{{notebookId}}", "get"): Op("getNotebook", "Get a notebook instance", NOTEBOOK, errors=(404,)),
+    (f"{NBK}/{{notebookId}}", "put"): Op("updateNotebook", "Change a notebook's name or description", NOTEBOOK,
+                                         body=NotebookUpdate, errors=(400, 404, 409)),
+    (f"{NBK}/{{notebookId}}", "delete"): Op(
+        "deleteNotebook", "Delete a notebook and its boot and data storage (not its NAS); it is DELETE IN PROGRESS "
+        "until gone", NOTEBOOK, errors=(404, 409)),
+    (f"{NBK}/{{notebookId}}/start", "put"): Op("startNotebook", "Start a STOPPED notebook (a fresh boot area)",
+                                               NOTEBOOK, errors=(404, 409)),
+    (f"{NBK}/{{notebookId}}/stop", "put"): Op("stopNotebook", "Stop a running notebook", NOTEBOOK,
+                                              errors=(404, 409)),
+    (f"{NBK}/{{notebookId}}/reboot", "put"): Op("rebootNotebook", "Reboot a running notebook (a fresh boot area)",
+                                                NOTEBOOK, errors=(404, 409)),
+    (f"{NBK}/{{notebookId}}/flavor", "put"): Op(
+        "changeNotebookFlavor", "Change a STOPPED notebook's instance type (to one of the same core type)", NOTEBOOK,
+        body=NotebookFlavorChange, errors=(400, 404, 409)),
+    (f"{NBK}/{{notebookId}}/monitoring", "get"): Op("getNotebookMonitoring", "A notebook's CPU and memory samples",
                                                     {"usageList": array("Usage")}, errors=(404,)),
     (f"{APPKEY}/logs", "get"): Op("listLogs", "Log records, oldest first", {"logList": array("Log"), "nextCursor": {
         **INTEGER, "description": "The last logId answered (else `after`): pass it as `after` next time"}},
@@ -448,6 +504,7 @@ TAGS = {
     "experiments": "Experiments group related trainings",
     "training-templates": "Saved training settings",
     "trainings": "Trainings, their metrics and resource usage",
+    "notebooks": "Notebook instances: JupyterLab servers with their own boot area and data storage",
     "logs": "Log records of trainings",
     "pod": "The notebook pod: custom-conda-envs/ environments (kernels) and cont-init.d/ start-up scripts",
     "service": "The API itself",

@@ -122,3 +122,75 @@ class Backend(Protocol):
 
     def delete(self, work_id: str) -> None:
         """Forget the work and remove what it left on the backend (not its uploaded outputs)."""
+
+
+# -- notebooks ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    """One launch (`generation`) of a notebook instance: a Jupyter server serving the data storage, under
+    `base_url`, with a fresh boot area. On Kubernetes: a StatefulSet of one pod, its boot disk an emptyDir, the data
+    storage a PVC mounted at /root/easymaker, NAS as NFS volumes."""
+
+    notebook_id: str
+    generation: int
+    appkey: str
+    region: str
+    image: ImageRef
+    resources: Resources
+    boot_storage_gb: int
+    data_storage_gb: int
+    mounts: list[tuple[str, str]]  # (mount directory name, nas:// URI)
+    base_url: str  # the URL path the server is reached under, ending in "/"
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> NotebookSpec:
+        data = dict(data)
+        data["image"] = ImageRef(**data["image"])
+        data["resources"] = Resources(**data["resources"])
+        data["mounts"] = [tuple(m) for m in data["mounts"]]
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class NotebookObservation:
+    """What runs for a notebook. `generation` is the launch observed (None: nothing was ever launched)."""
+
+    generation: int | None = None
+    alive: bool = False  # the launch is running (its server process lives)
+    healthy: bool = False  # and its Jupyter server answers /api/status
+    ended: bool = False  # the launch is over (stopped, exited or failed); see message
+    message: str = ""
+    started_at: float | None = None
+    applied_resources: dict | None = None
+
+
+@dataclass(frozen=True)
+class NotebookConnection:
+    """Where a running notebook's Jupyter server answers and the token it takes (never shown to the user)."""
+
+    url: str  # http://host:port, without the base_url
+    token: str
+
+
+class NotebookBackend(Protocol):
+    def start(self, spec: NotebookSpec) -> None:
+        """Launch this generation unless it was launched already (idempotent by notebook id and generation).
+        The boot area is reset; the data storage is kept."""
+
+    def observe(self, notebook_id: str) -> NotebookObservation: ...
+
+    def stop(self, notebook_id: str) -> None:
+        """Ask the running launch to end (idempotent); observe() reports when it has."""
+
+    def delete(self, notebook_id: str) -> None:
+        """End whatever runs and remove the notebook's boot and data storage (not its NAS)."""
+
+    def read_usage(self, notebook_id: str, cursor: int) -> tuple[list[UsageSample], int]: ...
+
+    def connection(self, notebook_id: str) -> NotebookConnection | None:
+        """How to reach the running server, or None when none runs."""

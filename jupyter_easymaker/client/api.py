@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from ..resources.statuses import TRAINING_FINAL
+from ..resources.statuses import NOTEBOOK_ACTIVE, NOTEBOOK_LAUNCH_FAILED, TRAINING_FINAL, NotebookStatus
 from .discovery import HOW_TO_START, discover
 from .errors import ApiError, ServerNotFound, UnknownName
 
@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from .training import Training
 
 FINAL_STATUSES = frozenset(status.value for status in TRAINING_FINAL)
+#: Notebook statuses with no task in progress.
+NOTEBOOK_SETTLED = tuple(
+    s.value for s in (*NOTEBOOK_ACTIVE, *NOTEBOOK_LAUNCH_FAILED.values(), NotebookStatus.STOPPED,
+                      NotebookStatus.STOP_FAILED, NotebookStatus.DELETE_FAILED)
+)  # fmt: skip
 DEFAULT_APPKEY = "local"
 LOG_PAGE = 1000
 _ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")  # what a route accepts as an id
@@ -248,6 +253,65 @@ class EasyMakerClient:
         from .training import Training
 
         return Training(self, training if isinstance(training, dict) else self.find_training(training))
+
+    # -- notebooks -----------------------------------------------------------------------------------------------------
+
+    def notebooks(self, names: list[str] | None = None, ids: list[str] | None = None,
+                  statuses: list[str] | None = None) -> list[dict]:  # fmt: skip
+        params = {"notebookNameList": names, "notebookIdList": ids, "notebookStatusCodeList": statuses}
+        return self.get("/notebooks", **params)["notebookList"]
+
+    def notebook(self, notebook_id: str) -> dict:
+        return self.get(f"/notebooks/{notebook_id}")["notebook"]
+
+    def create_notebook(self, body: dict | None = None, **fields: Any) -> dict:
+        """Create a notebook instance. `body` is the camelCase JSON the API takes (notebookName, imageId, flavorId,
+        bootStorageSize, dataStorageSize, nasList, tagList …); keyword fields are added (snake_case converted)."""
+        return self.request("POST", "/notebooks", json={**(body or {}), **camel(fields)})["notebook"]
+
+    def update_notebook(self, notebook_id: str, **fields: Any) -> dict:
+        """Rename it (notebook_name=…) or change its description (description=…)."""
+        return self.request("PUT", f"/notebooks/{notebook_id}", json=camel(fields))["notebook"]
+
+    def start_notebook(self, notebook_id: str) -> dict:
+        return self.request("PUT", f"/notebooks/{notebook_id}/start")["notebook"]
+
+    def stop_notebook(self, notebook_id: str) -> dict:
+        return self.request("PUT", f"/notebooks/{notebook_id}/stop")["notebook"]
+
+    def reboot_notebook(self, notebook_id: str) -> dict:
+        return self.request("PUT", f"/notebooks/{notebook_id}/reboot")["notebook"]
+
+    def change_notebook_flavor(self, notebook_id: str, flavor: str) -> dict:
+        """Change a STOPPED notebook's instance type; `flavor` is a name ('m2.c4m8') or an id."""
+        body = {"flavorId": self.flavor_id(flavor)}
+        return self.request("PUT", f"/notebooks/{notebook_id}/flavor", json=body)["notebook"]
+
+    def delete_notebook(self, notebook_id: str) -> dict:
+        """Deleting takes a moment: the notebook is DELETE IN PROGRESS until its storage is gone."""
+        return self.request("DELETE", f"/notebooks/{notebook_id}")["notebook"]
+
+    def notebook_monitoring(self, notebook_id: str) -> list[dict]:
+        """CPU and memory samples of the notebook's server and kernels: [{time, cpuPercent, memoryBytes}]."""
+        return self.get(f"/notebooks/{notebook_id}/monitoring")["usageList"]
+
+    def notebook_url(self, notebook: str | dict) -> str:
+        """Where Open Jupyter Notebook leads (for a logged-in user of this server)."""
+        notebook_id = notebook["notebookId"] if isinstance(notebook, dict) else notebook
+        return f"{self.api_url}/notebooks/{notebook_id}/"
+
+    def wait_notebook(self, notebook_id: str, until: tuple[str, ...] = NOTEBOOK_SETTLED, timeout: float | None = None,
+                      poll: float = 0.5) -> dict:  # fmt: skip
+        """Poll until the notebook is in one of `until` (by default: no task in progress) and return it."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            notebook = self.notebook(notebook_id)
+            if notebook["notebookStatusCode"] in until:
+                return notebook
+            if deadline is not None and time.monotonic() > deadline:
+                status = notebook["notebookStatusCode"]
+                raise TimeoutError(f"Notebook '{notebook['notebookName']}' is still {status} after {timeout}s.")
+            time.sleep(poll)
 
     # -- logs, waiting -------------------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -24,6 +25,9 @@ from ..resources.schema import KATIB_DEFAULT_METRIC_FILTER
 from ..resources.statuses import TRAINING_FINAL, ExperimentStatus, TrainingStatus
 from ..store import ExperimentRow, LogRow, MetricRow, TrainingRow, UsageRow
 from .workload import training_work
+
+if TYPE_CHECKING:
+    from .notebooks import NotebookReconciler
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +52,12 @@ def utc(epoch: float) -> datetime:
 
 
 class Controller:
-    def __init__(self, platform: Platform, backend: Backend, interval: float = 0.5) -> None:
+    def __init__(
+        self, platform: Platform, backend: Backend, interval: float = 0.5, notebooks: NotebookReconciler | None = None
+    ) -> None:
         self.platform = platform
         self.backend = backend
+        self.notebooks = notebooks
         self.interval = interval
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -108,6 +115,8 @@ class Controller:
                     self._training(training_id)
                 except Exception:
                     log.exception("reconciling training %s failed", training_id)
+            if self.notebooks is not None:
+                self.notebooks.reconcile_once()
 
     def _experiments(self) -> None:
         with self.platform.store.session() as session:

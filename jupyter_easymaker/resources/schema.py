@@ -222,6 +222,84 @@ class ScriptPut(Body):
     enabled: bool | None = None
 
 
+STORAGE_STEP_GB, STORAGE_MAX_GB = 10, 2040
+RESERVED_MOUNT_NAMES = ("custom-conda-envs", "cont-init.d", "cont-init.output")
+
+
+def _check_storage_size(value: int | None) -> int | None:
+    if value is not None and (value < STORAGE_STEP_GB or value > STORAGE_MAX_GB or value % STORAGE_STEP_GB):
+        raise ValueError(f"must be a multiple of {STORAGE_STEP_GB} GB between {STORAGE_STEP_GB} and {STORAGE_MAX_GB}")
+    return value
+
+
+StorageSize = Annotated[int, AfterValidator(_check_storage_size)]
+
+
+class NasMount(Body):
+    """NHN Cloud NAS attached to a notebook: it appears as `mountDirName` in the notebook's data storage."""
+
+    mount_dir_name: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+    nas_uri: Uri
+
+    @field_validator("mount_dir_name")
+    @classmethod
+    def _one_directory(cls, value: str) -> str:
+        if not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", value):
+            raise ValueError("use letters, digits, '_', '-' or '.', starting with a letter, digit or '_' (one name)")
+        if value in RESERVED_MOUNT_NAMES:
+            raise ValueError(f"'{value}' is reserved in the data storage; choose another name")
+        return value
+
+    @field_validator("nas_uri")
+    @classmethod
+    def _nas(cls, value: str) -> str:
+        if not value.lower().startswith("nas://"):
+            raise ValueError("must be an NHN Cloud NAS path, nas://{NAS ID}:/{path}")
+        return value
+
+
+class Tag(Body):
+    tag_key: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:/=+@-]+$")]
+    tag_value: Annotated[str, StringConstraints(max_length=255)] = ""
+
+
+NOTEBOOK_DEFAULTS: dict[str, Any] = {"bootStorageSize": 50, "dataStorageSize": 100, "nasList": [], "tagList": []}
+
+
+class NotebookCreate(Body):
+    notebook_name: Name
+    description: Description | None = None
+    image_id: Ident
+    flavor_id: Ident
+    boot_storage_size: StorageSize | None = None
+    data_storage_size: StorageSize | None = None
+    nas_list: Annotated[list[NasMount], Field(max_length=10)] | None = None
+    tag_list: Annotated[list[Tag], Field(max_length=10)] | None = None
+
+    @field_validator("nas_list")
+    @classmethod
+    def _unique_mounts(cls, value: list[NasMount] | None) -> list[NasMount] | None:
+        _refuse_duplicates([m.mount_dir_name for m in value or []], "mount directory")
+        return value
+
+    @field_validator("tag_list")
+    @classmethod
+    def _unique_tags(cls, value: list[Tag] | None) -> list[Tag] | None:
+        _refuse_duplicates([t.tag_key for t in value or []], "tag key")
+        return value
+
+
+class NotebookUpdate(Body):
+    """Rename a notebook or change its description (what the console's **Change** does)."""
+
+    notebook_name: Name | None = None
+    description: Description | None = None
+
+
+class NotebookFlavorChange(Body):
+    flavor_id: Ident
+
+
 def _refuse_duplicates(names: list[str], what: str) -> None:
     seen: set[str] = set()
     for name in names:

@@ -31,3 +31,41 @@ TRAINING_FINAL = frozenset(
 TRAINING_STOPPABLE = frozenset(
     {TrainingStatus.CREATE_REQUESTED, TrainingStatus.CREATE_IN_PROGRESS, TrainingStatus.RUNNING}
 )
+
+
+class NotebookStatus(str, Enum):
+    CREATE_REQUESTED = "CREATE REQUESTED"
+    CREATE_IN_PROGRESS = "CREATE IN PROGRESS"
+    ACTIVE_HEALTHY = "ACTIVE (HEALTHY)"
+    ACTIVE_UNHEALTHY = "ACTIVE (UNHEALTHY)"
+    STOP_IN_PROGRESS = "STOP IN PROGRESS"
+    STOPPED = "STOPPED"
+    START_IN_PROGRESS = "START IN PROGRESS"
+    REBOOT_IN_PROGRESS = "REBOOT IN PROGRESS"
+    DELETE_IN_PROGRESS = "DELETE IN PROGRESS"
+    CREATE_FAILED = "CREATE FAILED"
+    STOP_FAILED = "STOP FAILED"
+    START_FAILED = "START FAILED"
+    REBOOT_FAILED = "REBOOT FAILED"
+    DELETE_FAILED = "DELETE FAILED"
+
+
+NOTEBOOK_ACTIVE = frozenset({NotebookStatus.ACTIVE_HEALTHY, NotebookStatus.ACTIVE_UNHEALTHY})
+#: Statuses in which the notebook server is being started (a generation launched, not yet answering).
+NOTEBOOK_LAUNCHING = frozenset(
+    {NotebookStatus.CREATE_IN_PROGRESS, NotebookStatus.START_IN_PROGRESS, NotebookStatus.REBOOT_IN_PROGRESS}
+)
+NOTEBOOK_LAUNCH_FAILED = {
+    NotebookStatus.CREATE_IN_PROGRESS: NotebookStatus.CREATE_FAILED,
+    NotebookStatus.START_IN_PROGRESS: NotebookStatus.START_FAILED,
+    NotebookStatus.REBOOT_IN_PROGRESS: NotebookStatus.REBOOT_FAILED,
+}
+NOTEBOOK_STARTABLE = frozenset({NotebookStatus.STOPPED, NotebookStatus.START_FAILED})
+NOTEBOOK_STOPPABLE = frozenset(
+    {*NOTEBOOK_ACTIVE, NotebookStatus.STOP_FAILED, NotebookStatus.START_FAILED, NotebookStatus.REBOOT_FAILED}
+)
+NOTEBOOK_REBOOTABLE = frozenset({*NOTEBOOK_ACTIVE, NotebookStatus.REBOOT_FAILED})
+NOTEBOOK_DELETABLE = frozenset(
+    {*NOTEBOOK_ACTIVE, NotebookStatus.STOPPED, NotebookStatus.CREATE_FAILED, NotebookStatus.STOP_FAILED,
+     NotebookStatus.START_FAILED, NotebookStatus.REBOOT_FAILED, NotebookStatus.DELETE_FAILED}
+)  # fmt: skip

@@ -104,3 +104,24 @@ class UsageRow(Base):
     time: Mapped[datetime]
     cpu_percent: Mapped[float] = mapped_column(Float)
     memory_bytes: Mapped[int] = mapped_column(Integer)
+
+
+class NotebookRow(Base):
+    """A notebook instance. `generation` counts its launches: each start or reboot is a new one (a fresh boot area)."""
+
+    __tablename__ = "notebooks"
+    __table_args__ = (UniqueConstraint("appkey", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appkey: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(String(255))
+    config: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    usage_cursor: Mapped[int] = mapped_column(Integer, default=0)
+    applied_resources: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
