@@ -11,7 +11,9 @@ from traitlets import CaselessStrEnum, Dict, Float, List, Unicode, default
 
 from .api import handlers
 from .backends.local import LocalBackend
+from .backends.local.pipelines import LocalPipelineBackend
 from .controller import Controller
+from .controller.pipelines import PipelineReconciler
 from .platform import Catalog, Platform
 from .resources.catalog import (
     ALGORITHMS,
@@ -77,7 +79,8 @@ class EasyMakerApp(ExtensionApp):
         store = Store(self.database_url or f"sqlite:///{data_dir / 'easymaker.db'}")
         backend = LocalBackend(data_dir / "runs", storage, self.image_pythons(catalog, data_dir))
         self.platform = Platform(store=store, catalog=catalog, storage=storage, data_dir=data_dir, region=self.region)
-        self.controller = Controller(self.platform, backend, self.controller_interval)
+        pipelines = PipelineReconciler(self.platform, LocalPipelineBackend(data_dir / "pipeline-runs"))
+        self.controller = Controller(self.platform, backend, self.controller_interval, pipelines)
         self.platform.wake, self.platform.forget = self.controller.wake, self.controller.forget
         self.settings.update(
             easymaker_platform=self.platform,

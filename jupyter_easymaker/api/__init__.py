@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from tornado import web
 
-from . import catalog, experiments, logs, openapi, templates, trainings
+from . import catalog, experiments, logs, openapi, pipelines, templates, trainings
 from .base import ApiHandler, endpoint
 
 API_ROOT = "easymaker"
-FAMILIES = (catalog, experiments, templates, trainings, logs)
+FAMILIES = (catalog, experiments, templates, trainings, logs, pipelines)
 
 
 class RegionProbeHandler(ApiHandler):

@@ -23,6 +23,7 @@ from ..resources import trainings
 from ..resources.schema import KATIB_DEFAULT_METRIC_FILTER
 from ..resources.statuses import TRAINING_FINAL, ExperimentStatus, TrainingStatus
 from ..store import ExperimentRow, LogRow, MetricRow, TrainingRow, UsageRow
+from .pipelines import PipelineReconciler
 from .workload import training_work
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,12 @@ def utc(epoch: float) -> datetime:
 
 
 class Controller:
-    def __init__(self, platform: Platform, backend: Backend, interval: float = 0.5) -> None:
+    def __init__(
+        self, platform: Platform, backend: Backend, interval: float = 0.5, pipelines: PipelineReconciler | None = None
+    ) -> None:
         self.platform = platform
         self.backend = backend
+        self.pipelines = pipelines
         self.interval = interval
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -75,6 +79,8 @@ class Controller:
     def forget(self, work_id: str) -> None:
         """Remove what a deleted resource's work left on the backend."""
         self.backend.delete(work_id)
+        if self.pipelines is not None:
+            self.pipelines.backend.delete(work_id)
 
     def wake(self) -> None:
         """Thread-safe: ask for a pass now rather than at the next tick."""
@@ -108,6 +114,8 @@ class Controller:
                     self._training(training_id)
                 except Exception:
                     log.exception("reconciling training %s failed", training_id)
+            if self.pipelines is not None:
+                self.pipelines.reconcile_once()
 
     def _experiments(self) -> None:
         with self.platform.store.session() as session:

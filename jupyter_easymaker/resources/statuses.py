@@ -31,3 +31,44 @@ TRAINING_FINAL = frozenset(
 TRAINING_STOPPABLE = frozenset(
     {TrainingStatus.CREATE_REQUESTED, TrainingStatus.CREATE_IN_PROGRESS, TrainingStatus.RUNNING}
 )
+
+
+class PipelineStatus(str, Enum):
+    CREATE_REQUESTED = "CREATE REQUESTED"
+    CREATE_IN_PROGRESS = "CREATE IN PROGRESS"
+    CREATE_FAILED = "CREATE FAILED"
+    ACTIVE = "ACTIVE"
+
+
+class PipelineRunStatus(str, Enum):
+    CREATE_REQUESTED = "CREATE REQUESTED"
+    CREATE_IN_PROGRESS = "CREATE IN PROGRESS"
+    CREATE_FAILED = "CREATE FAILED"
+    RUNNING = "RUNNING"
+    COMPLETE_IN_PROGRESS = "COMPLETE IN PROGRESS"
+    COMPLETE = "COMPLETE"
+    STOP_IN_PROGRESS = "STOP IN PROGRESS"  # the guide's table misprints this row; STOP IN PROGRESS is meant
+    STOPPED = "STOPPED"
+    FAIL_PIPELINE_RUN_IN_PROGRESS = "FAIL PIPELINE RUN IN PROGRESS"
+    FAIL_PIPELINE_RUN = "FAIL PIPELINE RUN"
+
+
+PIPELINE_RUN_FINAL = frozenset(
+    {
+        PipelineRunStatus.CREATE_FAILED,
+        PipelineRunStatus.COMPLETE,
+        PipelineRunStatus.STOPPED,
+        PipelineRunStatus.FAIL_PIPELINE_RUN,
+    }
+)
+PIPELINE_RUN_STOPPABLE = frozenset(
+    {PipelineRunStatus.CREATE_REQUESTED, PipelineRunStatus.CREATE_IN_PROGRESS, PipelineRunStatus.RUNNING}
+)
+
+
+class RecurringRunStatus(str, Enum):
+    CREATE_REQUESTED = "CREATE REQUESTED"
+    CREATE_FAILED = "CREATE FAILED"
+    ENABLED = "ENABLED"
+    ENABLED_EXPIRED = "ENABLED(EXPIRED)"
+    DISABLED = "DISABLED"
