@@ -96,26 +96,74 @@ def _jsonable(value: Any) -> Any:
 # -- the parts of kfp.local this runner takes over --------------------------------------------------------------------
 
 
+INSTALL_LOCK = threading.Lock()
+PIP_INSTALL = re.compile(r"-m pip install ([^&\n]*)")
+
+
 def _run_local_subprocess(full_command: list[str], env_vars: dict[str, str] | None = None) -> int:
-    """kfp.local's task subprocess, with its output in the task's own log file and in a process group of its own."""
+    """kfp.local's task subprocess, with its output in the task's own log file and in a process group of its own.
+
+    A lightweight component's command is `sh -c "<pip install …> && "$0" "$@"" sh -ec <program> …`. kfp.local
+    holds one lock around the whole command, so tasks never overlap; here only the install step is serialized
+    (and skipped when every requirement is already satisfied, where pip would change nothing), and the
+    component itself runs in parallel with the others."""
     assert STATE is not None
     if STATE.stopping.is_set():
         return 1
     log_path = getattr(STATE.local, "log_path", None) or STATE.logs / "unknown.log"
     task_name = getattr(STATE.local, "task_id", "")
     env = {**os.environ, **(env_vars or {}), "PYTHONUNBUFFERED": "1", "EM_KUBEFLOW_PIPELINE_RUN_TASK_NAME": task_name}
+    command = list(full_command)
     with open(log_path, "ab") as out:
-        proc = subprocess.Popen(
-            full_command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-            start_new_session=True,
-        )  # fmt: skip
-        with STATE.lock:
-            STATE.processes[proc.pid] = proc
-        try:
-            return proc.wait()
-        finally:
-            with STATE.lock:
-                STATE.processes.pop(proc.pid, None)
+        if command[:2] == ["sh", "-c"] and len(command) > 3 and command[3] == "sh" and "pip install" in command[2]:
+            install, command = command[2], command[3:]
+            if not _satisfied(install):
+                with INSTALL_LOCK:
+                    code = _wait(STATE, ["sh", "-c", install.replace('"$0" "$@"', "true")], out, env)
+                if code != 0:
+                    return code
+        return _wait(STATE, command, out, env)
+
+
+def _wait(state: RunState, command: list[str], out, env: dict[str, str]) -> int:
+    proc = subprocess.Popen(
+        command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True
+    )
+    with state.lock:
+        state.processes[proc.pid] = proc
+    try:
+        return proc.wait()
+    finally:
+        with state.lock:
+            state.processes.pop(proc.pid, None)
+
+
+def _satisfied(script: str) -> bool:
+    """Every requirement the install script names is installed in this environment (False if unsure)."""
+    import shlex
+    from importlib import metadata
+
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    for match in PIP_INSTALL.finditer(script):
+        for token in shlex.split(match.group(1)):
+            if token.startswith("-"):
+                if token not in ("--quiet", "--no-warn-script-location", "--no-deps"):
+                    return False  # an index URL, a constraint file …: let pip decide
+                continue
+            try:
+                requirement = Requirement(token)
+            except InvalidRequirement:
+                return False
+            if requirement.marker is not None and not requirement.marker.evaluate():
+                continue
+            try:
+                installed = metadata.version(requirement.name)
+            except metadata.PackageNotFoundError:
+                return False
+            if requirement.url or not requirement.specifier.contains(installed, prereleases=True):
+                return False
+    return True
 
 
 def _execute_single_task(**kwargs: Any):
@@ -198,6 +246,10 @@ def _install_hooks() -> None:
     from kfp.local.orchestrator import enhanced_dag_orchestrator, task_executor
 
     _ORIGINAL_EXECUTE_SINGLE_TASK = task_executor.execute_single_task
+    from kfp.local.pip_install_manager import pip_install_manager
+
+    # kfp.local would hold its install lock for a task's whole run; _run_local_subprocess serializes installs itself
+    pip_install_manager.configure(serialize_installs=False, max_concurrent=1024)
     subprocess_task_handler.run_local_subprocess = _run_local_subprocess
     enhanced_dag_orchestrator.execute_task = _execute_task  # what ParallelFor iterations call
 
