@@ -155,10 +155,19 @@ def copy(platform: Platform, appkey: str, run_id: str, body: PipelineRunCopy) ->
             "description": body.description if "description" in body.model_fields_set else original.description,
             "pipelineId": body.pipeline_id or original.pipeline_id,
             "experimentId": body.experiment_id or original.experiment_id,
-            **{k: v for k, v in original.config.items() if k in RUN_FIELDS},
-            **run_fields(body),
+            **merged_run_fields(original.config, run_fields(body)),
         }
     return create(platform, appkey, parse(PipelineRunCreate, fields))
+
+
+def merged_run_fields(original: dict, given: dict) -> dict:
+    """A copy's run settings: the original's, with what was given; given parameters replace theirs by name."""
+    fields = {**{k: v for k, v in original.items() if k in RUN_FIELDS}, **given}
+    if "parameterList" in given:
+        values = {p["parameterName"]: p for p in original.get("parameterList") or []}
+        values.update({p["parameterName"]: p for p in given["parameterList"]})
+        fields["parameterList"] = list(values.values())
+    return fields
 
 
 def get_row(session: Session, appkey: str, run_id: str) -> PipelineRunRow:

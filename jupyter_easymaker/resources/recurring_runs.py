@@ -10,7 +10,7 @@ from ..platform import Platform, new_id, now, wire_time
 from ..store import ExperimentRow, PipelineRecurringRunRow, PipelineRow, PipelineRunRow
 from . import pipeline_runs, pipeline_schedule, pipelines
 from .naming import free_copy_name
-from .pipeline_runs import RUN_FIELDS, check_run_config, experiment_for, run_fields
+from .pipeline_runs import RUN_FIELDS, check_run_config, experiment_for, merged_run_fields, run_fields
 from .schema import PipelineRunCreate, RecurringRunCopy, parse
 from .statuses import PIPELINE_RUN_FINAL, RecurringRunStatus
 
@@ -80,9 +80,9 @@ def copy(platform: Platform, appkey: str, recurring_id: str, body: RecurringRunC
             "description": body.description if "description" in body.model_fields_set else original.description,
             "pipelineId": body.pipeline_id or original.pipeline_id,
             "experimentId": body.experiment_id or original.experiment_id,
-            **{k: v for k, v in original.config.items() if k in RUN_FIELDS},
             **schedule,
-            **{k: v for k, v in given.items() if k in RUN_FIELDS or k in SCHEDULE_FIELDS},
+            **{k: v for k, v in given.items() if k in SCHEDULE_FIELDS},
+            **merged_run_fields(original.config, {k: v for k, v in given.items() if k in RUN_FIELDS}),
         }
     return create(platform, appkey, parse(PipelineRunCreate, fields))
 
@@ -119,11 +119,12 @@ def set_enabled(platform: Platform, appkey: str, recurring_id: str, enabled: boo
     """Start or stop the schedule. Stopping does not stop the runs it already created (as KFP)."""
     with platform.store.session() as session:
         row = get_row(session, appkey, recurring_id)
-        if row.status in (RecurringRunStatus.CREATE_REQUESTED.value, RecurringRunStatus.CREATE_FAILED.value):
-            raise conflict(f"Pipeline recurring run '{row.name}' is {row.status}; it can be started or stopped once "
-                           "it is ENABLED or DISABLED.")  # fmt: skip
+        if row.status == RecurringRunStatus.CREATE_FAILED.value:
+            raise conflict(f"Pipeline recurring run '{row.name}' is CREATE FAILED ({row.status_reason}); create it "
+                           "again.")  # fmt: skip
         row.enabled = enabled
-        row.status = status_for(row).value
+        if row.status != RecurringRunStatus.CREATE_REQUESTED.value:  # else the controller sets it when created
+            row.status = status_for(row).value
         row.updated_at = now()
         wire = to_wire(platform, session, row)
     platform.wake()
