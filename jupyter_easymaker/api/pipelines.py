@@ -74,10 +74,10 @@ class PipelineRunsHandler(ApiHandler):
         """A run; or, with a schedule, a recurring run (the SDK creates recurring runs with this route)."""
         body = parse(PipelineRunCreate, self.json_body())
         if recurring_runs.is_recurring(body):
-            created = await run(recurring_runs.create, self.platform, appkey, body)
-            self.respond({"pipelineRecurringRun": created}, 201)
+            answer = {"pipelineRecurringRun": await run(recurring_runs.create, self.platform, appkey, body)}
         else:
-            self.respond({"pipelineRun": await run(pipeline_runs.create, self.platform, appkey, body)}, 201)
+            answer = {"pipelineRun": await run(pipeline_runs.create, self.platform, appkey, body)}
+        self.respond(answer, 201)
 
 
 class PipelineRunHandler(ApiHandler):
