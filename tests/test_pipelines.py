@@ -258,3 +258,42 @@ def test_failed_task_fails_the_run_and_skips_downstream(api, compiled):
     log = api.get(f"/pipeline-runs/{run['pipelineRunId']}/task-log", params={"taskId": "boom"})["log"]
     assert "RuntimeError: boom on purpose" in log
     api.delete(f"/pipeline-runs/{run['pipelineRunId']}")
+
+
+def test_answers_match_the_openapi_document(api, compiled):
+    from test_openapi import CHECKED_IN, check_object
+
+    paths, prefix = CHECKED_IN["paths"], "/easymaker/v1.0/appkeys/{appkey}"
+
+    def check(method: str, template: str, body: dict, status: int = 200) -> None:
+        schema = paths[prefix + template][method]["responses"][str(status)]["content"]["application/json"]["schema"]
+        check_object(body, schema, f"{method.upper()} {template}")
+
+    manifest = base64.b64encode(compiled["loop_condition"].read_bytes()).decode()
+    uploaded = api.post("/pipelines/upload", {"pipelineName": "documented", "base64PipelineSpecManifest": manifest})
+    check("post", "/pipelines/upload", uploaded, 201)
+    pid = uploaded["pipeline"]["pipelineId"]
+    check("get", "/pipelines", api.get("/pipelines"))
+    check("get", "/pipelines/{pipelineId}", api.get(f"/pipelines/{pid}"))
+    check("get", "/pipelines/{pipelineId}/graph", api.get(f"/pipelines/{pid}/graph"))
+    check("get", "/pipelines/{pipelineId}/manifest", api.get(f"/pipelines/{pid}/manifest"))
+    run = start_run(api, "documented-run", pid, {"seed": "2"})
+    wait_run(api, run["pipelineRunId"])
+    rid = run["pipelineRunId"]
+    check("get", "/pipeline-runs", api.get("/pipeline-runs"))
+    check("get", "/pipeline-runs/{pipelineRunId}", api.get(f"/pipeline-runs/{rid}"))
+    check("get", "/pipeline-runs/{pipelineRunId}/graph", api.get(f"/pipeline-runs/{rid}/graph"))
+    check("get", "/pipeline-runs/{pipelineRunId}/tasks", api.get(f"/pipeline-runs/{rid}/tasks"))
+    check("get", "/pipeline-runs/{pipelineRunId}/task-log",
+          api.get(f"/pipeline-runs/{rid}/task-log", params={"taskId": "flip"}))  # fmt: skip
+    body = {"pipelineRunOrRecurringRunName": "documented-schedule", "pipelineId": pid, "experimentName": "docs",
+            "flavorId": api.flavor_id(), "bootStorageSize": 50, "schedulePeriodicMinutes": 600}  # fmt: skip
+    created = api.post("/pipeline-runs", body)
+    check("post", "/pipeline-runs", created, 201)
+    recurring_id = created["pipelineRecurringRun"]["pipelineRecurringRunId"]
+    check("get", "/pipeline-recurring-runs", api.get("/pipeline-recurring-runs"))
+    check("put", "/pipeline-recurring-runs/{pipelineRecurringRunId}/stop",
+          api.put(f"/pipeline-recurring-runs/{recurring_id}/stop"))  # fmt: skip
+    api.delete(f"/pipeline-recurring-runs/{recurring_id}")
+    api.delete(f"/pipeline-runs/{rid}")
+    api.delete(f"/pipelines/{pid}")
