@@ -248,7 +248,7 @@ def test_container_components_fail_clearly_on_the_local_backend(api, compiled):
 
 def test_failed_task_fails_the_run_and_skips_downstream(api, compiled):
     pipeline = upload(api, "fails", compiled["fails"])
-    run = start_run(api, "fails-run", pipeline["pipelineId"])
+    run = start_run(api, "fails-run", pipeline["pipelineId"], useLog=True)
     run, _ = wait_run(api, run["pipelineRunId"])
     assert run["pipelineRunStatusCode"] == "FAIL PIPELINE RUN"
     assert "boom" in run["statusReason"]
@@ -257,7 +257,15 @@ def test_failed_task_fails_the_run_and_skips_downstream(api, compiled):
     assert tasks["report"]["state"] == "SKIPPED"
     log = api.get(f"/pipeline-runs/{run['pipelineRunId']}/task-log", params={"taskId": "boom"})["log"]
     assert "RuntimeError: boom on purpose" in log
+    records = api.get("/logs", params={"category": "easymaker.pipeline", "limit": 10000})["logList"]
+    mine = [r for r in records if r["resourceId"] == run["pipelineRunId"]]
+    assert any(r["body"] == "[boom] RuntimeError: boom on purpose" and r["logLevel"] == "ERROR" for r in mine)
+    assert any(r["body"].startswith("[tick] ") for r in mine)
+    stored = [r["body"].removeprefix("[boom] ") for r in mine if r["body"].startswith("[boom] ")]
+    assert stored == [line for line in log.splitlines() if line.strip()], "every line stored once, in order"
     api.delete(f"/pipeline-runs/{run['pipelineRunId']}")
+    records = api.get("/logs", params={"category": "easymaker.pipeline", "limit": 10000})["logList"]
+    assert not [r for r in records if r["resourceId"] == run["pipelineRunId"]]
 
 
 def test_answers_match_the_openapi_document(api, compiled):

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from ..backends import Observation, Phase
 from ..platform import Platform, now
@@ -21,7 +22,7 @@ from ..resources import pipeline_runs, recurring_runs
 from ..resources.pipeline_schedule import Trigger
 from ..resources.statuses import PIPELINE_RUN_FINAL, ExperimentStatus, PipelineRunStatus, RecurringRunStatus
 from ..storage import resolve
-from ..store import ExperimentRow, PipelineRecurringRunRow, PipelineRow, PipelineRunRow
+from ..store import ExperimentRow, LogRow, PipelineRecurringRunRow, PipelineRow, PipelineRunRow
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,25 @@ class PipelineBackend(Protocol):
     def tasks(self, run_id: str) -> dict: ...
     def stop(self, run_id: str) -> None: ...
     def delete(self, run_id: str) -> None: ...
+
+
+_ERROR = re.compile(r"Traceback|Error\b|ERROR")
+READ_CHUNK = 4 << 20
+
+
+def _read_lines(path: Path, cursor: int) -> tuple[list[str], int]:
+    """Complete lines after byte offset `cursor` (a line still being written waits for the next pass)."""
+    try:
+        with open(path, "rb") as file:
+            file.seek(cursor)
+            chunk = file.read(READ_CHUNK)
+    except FileNotFoundError:
+        return [], cursor
+    end = chunk.rfind(b"\n")
+    if end < 0:
+        return [], cursor
+    lines = chunk[: end + 1].decode("utf-8", errors="replace").splitlines()
+    return [line for line in lines if line.strip()], cursor + end + 1
 
 
 def _utc(epoch: float) -> datetime:
@@ -139,6 +159,8 @@ class PipelineReconciler:
             tasks = backend.tasks(row.id)
             if tasks != row.tasks:
                 row.tasks = tasks
+            if row.config.get("useLog"):
+                self._ingest_logs(session, row)
             status = PHASE_STATUS[observation.phase]
             if row.stop_requested and not observation.phase.final:
                 status = PipelineRunStatus.STOP_IN_PROGRESS
@@ -150,6 +172,33 @@ class PipelineReconciler:
                 row.status_reason = observation.message or None
             if row.status != status.value:
                 row.status, row.updated_at = status.value, now()
+
+    def _ingest_logs(self, session, row: PipelineRunRow) -> None:
+        """Log management: each task's new log lines become Log & Crash Search records of the run (category
+        easymaker.pipeline), in this transaction together with the cursors, so nothing is stored twice."""
+        cursors = dict(row.log_cursors or {})
+        records = []
+        for task_id, task in sorted(row.tasks.items()):
+            if not task.get("log"):
+                continue
+            lines, cursor = [], cursors.get(task_id, 0)
+            while True:
+                more, after = _read_lines(Path(task["log"]), cursor)
+                lines += more
+                if after == cursor:
+                    break
+                cursor = after
+            cursors[task_id] = cursor
+            stamp = now()
+            records += [
+                {"appkey": row.appkey, "category": pipeline_runs.CATEGORY, "resource_id": row.id, "time": stamp,
+                 "log_level": "ERROR" if _ERROR.search(line) else "INFO", "body": f"[{task_id}] {line}", "rank": 0}
+                for line in lines
+            ]  # fmt: skip
+        if records:
+            session.execute(insert(LogRow), records)
+        if cursors != row.log_cursors:
+            row.log_cursors = cursors
 
     def _submit(self, session, row: PipelineRunRow) -> None:
         experiment = session.get(ExperimentRow, row.experiment_id)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..errors import EasyMakerError, FieldError, conflict, invalid, invalid_fields, not_found
 from ..platform import Platform, new_id, now, wire_time
 from ..storage import StorageError, resolve
-from ..store import ExperimentRow, PipelineRecurringRunRow, PipelineRow, PipelineRunRow
+from ..store import ExperimentRow, LogRow, PipelineRecurringRunRow, PipelineRow, PipelineRunRow
 from . import experiments, pipeline_ir, pipelines
 from .naming import free_copy_name
 from .schema import PipelineRunConfig, PipelineRunCopy, PipelineRunCreate, parse
@@ -250,6 +251,7 @@ def delete(platform: Platform, appkey: str, run_id: str) -> None:
                 f"Pipeline run '{row.name}' is {row.status}. A pipeline run in progress cannot be deleted: "
                 "stop it first (PUT …/stop)."
             )
+        session.execute(sql_delete(LogRow).where(LogRow.resource_id == run_id))
         session.delete(row)
         platform.forget(run_id)
 

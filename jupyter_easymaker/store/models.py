@@ -166,6 +166,7 @@ class PipelineRunRow(Base):
     stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     submitted: Mapped[bool] = mapped_column(Boolean, default=False)
     tasks: Mapped[dict] = mapped_column(JSON, default=dict)
+    log_cursors: Mapped[dict] = mapped_column(JSON, default=dict)  # task id -> bytes of its log already stored
     scheduled_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.Column("stop_requested", sa.Boolean(), nullable=False),
         sa.Column("submitted", sa.Boolean(), nullable=False),
         sa.Column("tasks", sa.JSON(), nullable=False),
+        sa.Column("log_cursors", sa.JSON(), nullable=False),
         sa.Column("scheduled_at", sa.DateTime(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
