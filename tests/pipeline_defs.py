@@ -60,8 +60,8 @@ def sleeper(marker_dir: str, side: str, seconds: int) -> str:
     import os
     import time
 
-    with open(os.path.join(marker_dir, side), "w") as f:
-        f.write(str(os.getpid()))
+    with open(os.path.join(marker_dir, side), "a") as f:
+        f.write(f"{os.getpid()}\n")
     time.sleep(seconds)
     return "woke"
 

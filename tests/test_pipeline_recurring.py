@@ -1,4 +1,5 @@
-"""Recurring runs through a server restart: the schedule lives in the store and catches up exactly as configured."""
+"""Pipeline runs and recurring runs through a server restart: the store is the truth, the work is detached, and a
+schedule catches up exactly as configured."""
 
 from __future__ import annotations
 
@@ -147,3 +148,58 @@ def test_a_stopped_schedule_creates_nothing_and_catches_up_when_started(api, com
     assert copied["scheduleCronExpression"] == "0 0 0 * * *" and copied["schedulePeriodicSeconds"] is None
     for rid in (recurring_id, copied["pipelineRecurringRunId"]):
         api.delete(f"/pipeline-recurring-runs/{rid}")
+
+
+def test_a_run_in_progress_survives_a_server_kill(server_factory, compiled, tmp_path):
+    server = server_factory()
+    api = server.api
+    pipeline_id = upload(api, "two-sleepers-restart", compiled["two_sleepers"])
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    run = api.post("/pipeline-runs", {
+        "pipelineRunOrRecurringRunName": "survivor", "pipelineId": pipeline_id, "experimentName": "restart",
+        "flavorId": api.flavor_id(), "bootStorageSize": 50,
+        "parameterList": [{"parameterName": "marker_dir", "parameterValue": str(markers)},
+                          {"parameterName": "seconds", "parameterValue": "4"}],
+    })["pipelineRun"]  # fmt: skip
+    run_id = run["pipelineRunId"]
+    wait_for(lambda: all((markers / side).exists() for side in ("left", "right")), what="both sleepers started")
+    server.kill()
+
+    api = server_factory(data_dir=server.data_dir).api
+    finished = wait_for(lambda: (r := api.get(f"/pipeline-runs/{run_id}")["pipelineRun"])[
+        "pipelineRunStatusCode"] in ("COMPLETE", "FAIL PIPELINE RUN") and r, what="the run to finish")  # fmt: skip
+    assert finished["pipelineRunStatusCode"] == "COMPLETE", finished
+    for side in ("left", "right"):
+        assert len((markers / side).read_text().split()) == 1, f"{side} ran more than once"
+    states = {t["taskId"]: t["state"] for t in api.get(f"/pipeline-runs/{run_id}/tasks")["taskList"]}
+    assert states == {"sleeper": "SUCCEEDED", "sleeper-2": "SUCCEEDED", "report": "SUCCEEDED"}
+
+
+def test_max_concurrency_holds_back_scheduled_runs(api, compiled, tmp_path):
+    pipeline_id = upload(api, "sleepers-concurrency", compiled["two_sleepers"])
+    start = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0) - timedelta(seconds=10)
+    body = recurring_body(api, "one-at-a-time", pipeline_id, schedulePeriodicSeconds=1, maxConcurrencyCount=1,
+                          useCatchup=False, scheduleStartDatetime=iso(start),
+                          parameterList=[{"parameterName": "marker_dir", "parameterValue": str(tmp_path)},
+                                         {"parameterName": "seconds", "parameterValue": "2"}])  # fmt: skip
+    recurring_id = api.post("/pipeline-recurring-runs", body)["pipelineRecurringRun"]["pipelineRecurringRunId"]
+    active_seen = set()
+    deadline = time.time() + 12
+    while time.time() < deadline and len(runs_of(api, recurring_id)) < 2:
+        active = [
+            r
+            for r in runs_of(api, recurring_id)
+            if r["pipelineRunStatusCode"] not in ("COMPLETE", "FAIL PIPELINE RUN", "STOPPED", "CREATE FAILED")
+        ]
+        active_seen.add(len(active))
+        time.sleep(0.05)
+    api.put(f"/pipeline-recurring-runs/{recurring_id}/stop")
+    runs = runs_of(api, recurring_id)
+    assert len(runs) >= 2 and max(active_seen) == 1, (len(runs), active_seen)
+    first = min(runs, key=lambda r: r["scheduledDatetime"])
+    assert first["scheduledDatetime"] >= wire(start + timedelta(seconds=10)), "without catch-up: the latest tick"
+    for run in runs:
+        wait_for(lambda run=run: api.get(f"/pipeline-runs/{run['pipelineRunId']}")["pipelineRun"][
+            "pipelineRunStatusCode"] == "COMPLETE", what="the runs to complete")  # fmt: skip
+    api.delete(f"/pipeline-recurring-runs/{recurring_id}")

@@ -223,7 +223,7 @@ def test_stop_mid_run_kills_parallel_tasks(api, compiled, tmp_path):
     assert stopped["pipelineRunStatusCode"] in ("STOP IN PROGRESS", "STOPPED")
     run, _ = wait_run(api, run_id)
     assert run["pipelineRunStatusCode"] == "STOPPED"
-    pids = [int((tmp_path / side).read_text()) for side in ("left", "right")]
+    pids = [int((tmp_path / side).read_text().split()[0]) for side in ("left", "right")]
     deadline = time.time() + 10
     while any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in pids):
         assert time.time() < deadline, "the stopped tasks' processes are still alive"
