@@ -376,8 +376,15 @@ def execute(run: RunDir) -> dict:
     watcher = threading.Thread(target=_watch_stop, args=(run,), daemon=True)
     watcher.start()
 
-    from kfp import local
-    from kfp.components import load_component_from_file
+    try:
+        from kfp import local
+        from kfp.components import load_component_from_file
+    except ImportError as err:
+        return {
+            "phase": "create_failed", "started_at": started, "finished_at": time.time(),
+            "message": f"The Kubeflow Pipelines SDK is not installed next to the server ({err}); install it with "
+            "pip install 'jupyter-easymaker[pipelines]' and run the pipeline again.",
+        }  # fmt: skip
     from kfp.local import placeholder_utils, utils
 
     manifest = run.root / "pipeline.yaml"
