@@ -136,6 +136,9 @@ def test_a_stopped_schedule_creates_nothing_and_catches_up_when_started(api, com
         ({"schedulePeriodicMinutes": 1, "maxConcurrencyCount": 11}, {"maxConcurrencyCount"}),
         ({"schedulePeriodicMinutes": 1, "parameterList": [{"parameterName": "notes", "parameterValue": "x"}]},
          {"parameterList[0].parameterName"}),
+        ({"scheduleCronExpression": "0 0 * * *", "bootStorageSize": None}, {"scheduleCronExpression",
+                                                                           "bootStorageSize"}),
+        ({"schedulePeriodicMinutes": 1, "scheduleEndDatetime": "2020-01-01T00:00:00Z"}, {"scheduleEndDatetime"}),
     ):  # fmt: skip
         status, body = api.call("POST", "/pipeline-recurring-runs", json=recurring_body(api, "bad", pipeline_id,
                                                                                          **fields))  # fmt: skip

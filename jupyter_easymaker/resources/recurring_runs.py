@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import conflict, invalid_fields, not_found
+from ..errors import EasyMakerError, FieldError, conflict, invalid_fields, not_found
 from ..platform import Platform, new_id, now, wire_time
 from ..store import ExperimentRow, PipelineRecurringRunRow, PipelineRow, PipelineRunRow
 from . import pipeline_runs, pipeline_schedule, pipelines
@@ -36,15 +36,15 @@ def schedule_fields(body) -> dict:
 def create(platform: Platform, appkey: str, body: PipelineRunCreate) -> dict:
     schedule = {**SCHEDULE_DEFAULTS, **schedule_fields(body)}
     errors = pipeline_schedule.errors(schedule)
+    if not errors and pipeline_schedule.Trigger(schedule, now()).expired(now()):
+        errors.append(FieldError("scheduleEndDatetime", "is in the past: the recurring run would never run"))
     with platform.store.session() as session:
         try:
             pipeline, config, arguments = check_run_config(
                 platform, session, appkey, body.pipeline_id, run_fields(body)
             )
-        except Exception as err:
-            if errors and getattr(err, "errors", None):
-                raise invalid_fields([*err.errors, *errors]) from None
-            raise
+        except EasyMakerError as err:  # one answer naming every wrong field, the schedule's too
+            raise invalid_fields([*err.errors, *errors]) from None
         if errors:
             raise invalid_fields(errors)
         name = body.pipeline_run_or_recurring_run_name
