@@ -40,6 +40,15 @@ def load(text: str) -> dict:
         )
     if not isinstance(spec["root"], dict) or "dag" not in spec["root"]:
         raise ManifestError("Not a Kubeflow Pipelines IR YAML: root.dag is missing; upload a compiled pipeline.")
+    try:
+        _check_references(spec)
+    except (AttributeError, TypeError, KeyError) as err:
+        raise ManifestError(f"The pipeline file is not a well-formed KFP IR YAML ({err!r}); compile it again "
+                            "with kfp.compiler.Compiler.") from None  # fmt: skip
+    return spec
+
+
+def _check_references(spec: dict) -> None:
     components = spec["components"] or {}
     executors = (spec.get("deploymentSpec") or {}).get("executors") or {}
     for path, task in _walk(spec["root"]["dag"], components, ""):
@@ -49,7 +58,9 @@ def load(text: str) -> dict:
         label = components[ref].get("executorLabel")
         if label and label not in executors:
             raise ManifestError(f"Component '{ref}' refers to executor '{label}', which the file does not define.")
-    return spec
+    graph(spec)  # what the API will read from it reads without surprises
+    parameters(spec)
+    container_components(spec)
 
 
 def _walk(dag: dict, components: dict, prefix: str):
