@@ -164,7 +164,8 @@ def main() -> None:
                     "direct_kfp_local_no_install_s": summary(times["direct-no-install"]),
                     "pipeline_run_s": summary(times["pipeline"]),
                     "per_task_ms": {way: 1000 * statistics.median(t) / args.tasks for way, t in times.items()},
-                    "per_task_overhead_vs_no_install_ms": 1000 * (run - statistics.median(times["direct-no-install"]))
+                    "per_task_overhead_vs_no_install_ms": 1000
+                    * (run - statistics.median(times["direct-no-install"]))
                     / args.tasks,
                     "ratio_vs_direct": run / statistics.median(times["direct"]),
                     "ratio_vs_no_install": run / statistics.median(times["direct-no-install"]),

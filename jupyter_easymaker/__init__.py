@@ -17,3 +17,10 @@ def _jupyter_server_extension_points() -> list[dict]:
     from .app import EasyMakerApp
 
     return [{"module": "jupyter_easymaker", "app": EasyMakerApp}]
+
+
+def load_ipython_extension(ipython) -> None:
+    """`%load_ext jupyter_easymaker`: the magics (see jupyter_easymaker.magics)."""
+    from .magics import load_ipython_extension as load
+
+    load(ipython)

@@ -7,14 +7,18 @@ import sys
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import CaselessStrEnum, Dict, Float, List, Unicode, default
+from traitlets import Bool, CaselessStrEnum, Dict, Float, List, Unicode, default
 
 from .api import handlers
 from .backends.local import LocalBackend
 from .backends.local.pipelines import LocalPipelineBackend
+from .backends.local.tensorboard import TensorBoards
 from .controller import Controller
 from .controller.pipelines import PipelineReconciler
-from .platform import Catalog, Platform
+from .platform import Catalog, Platform, default_data_dir
+from .pod import continit
+from .pod.kernels import EnvKernelSpecManager
+from .resources import pod
 from .resources.catalog import (
     ALGORITHMS,
     DEFAULT_IMAGES,
@@ -24,14 +28,6 @@ from .resources.catalog import (
 )
 from .storage import StorageConfig
 from .store import Store
-
-
-def default_data_dir() -> Path:
-    """As in the notebook pod: /root/easymaker where that exists, else ~/easymaker; EM_DATA_DIR overrides."""
-    if os.environ.get("EM_DATA_DIR"):
-        return Path(os.environ["EM_DATA_DIR"]).expanduser()
-    pod = Path("/root/easymaker")
-    return pod if pod.is_dir() else Path.home() / "easymaker"
 
 
 class EasyMakerApp(ExtensionApp):
@@ -61,14 +57,41 @@ class EasyMakerApp(ExtensionApp):
         config=True, help="Local object store behind obs:// URIs. Default: data_dir/object-storage."
     )
     controller_interval = Float(0.5, config=True, help="Seconds between reconcile passes.")
+    run_cont_init = Bool(
+        False, config=True,
+        help="Run data_dir/cont-init.d/ scripts at start, before anything else (as the notebook pod does).",
+    )  # fmt: skip
+    env_kernels = Bool(
+        True, config=True,
+        help="Offer every environment in data_dir/custom-conda-envs/ with ipykernel as a kernel (sets the server's "
+        "kernel_spec_manager_class, unless it was configured to something else).",
+    )  # fmt: skip
+    cont_init_timeout = Float(
+        continit.DEFAULT_TIMEOUT, config=True, help="Seconds a start-up script may run before it is ended."
+    )
 
     @default("data_dir")
     def _default_data_dir(self) -> str:
         return str(default_data_dir())
 
+    def _link_jupyter_server_extension(self, serverapp) -> None:
+        """Linking happens before the server makes its kernel spec manager: the moment to choose ours."""
+        super()._link_jupyter_server_extension(serverapp)
+        chosen = "kernel_spec_manager_class" in serverapp.config.ServerApp or "kernel_spec_manager_class" in (
+            serverapp._trait_values
+        )
+        gateway = serverapp.config.GatewayClient.get("url") or os.environ.get("JUPYTER_GATEWAY_URL")
+        if self.env_kernels and not chosen and not gateway:
+            serverapp.kernel_spec_manager_class = EnvKernelSpecManager
+            serverapp.config.EnvKernelSpecManager.easymaker_data_dir = self.data_dir
+
     def initialize_settings(self) -> None:
         data_dir = Path(self.data_dir).expanduser()
         data_dir.mkdir(parents=True, exist_ok=True)
+        if self.run_cont_init:
+            results = continit.run_all(data_dir, self.cont_init_timeout)
+            self.log.info("cont-init: %s", ", ".join(f"{r.name}={r.skipped or r.exit_code}" for r in results) or "none")
+        pod.empty_trash(data_dir)
         catalog = self.build_catalog()
         storage = StorageConfig(
             object_store_root=Path(self.object_store_root or data_dir / "object-storage"),
@@ -82,8 +105,11 @@ class EasyMakerApp(ExtensionApp):
         pipelines = PipelineReconciler(self.platform, LocalPipelineBackend(data_dir / "pipeline-runs"))
         self.controller = Controller(self.platform, backend, self.controller_interval, pipelines)
         self.platform.wake, self.platform.forget = self.controller.wake, self.controller.forget
+        self.tensorboards = TensorBoards(data_dir / "tensorboard-boards")
         self.settings.update(
             easymaker_platform=self.platform,
+            easymaker_tensorboards=self.tensorboards,
+            easymaker_cont_init_timeout=self.cont_init_timeout,
             easymaker_default_appkey=self.default_appkey,
             easymaker_backend=self.backend,
         )
@@ -119,6 +145,7 @@ class EasyMakerApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         await self.controller.stop()
+        self.tensorboards.stop_all()
         self.platform.store.close()
 
 

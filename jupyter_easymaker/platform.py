@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,14 @@ class Platform:
         """TensorBoard logs live per training under its experiment, so one board can show a whole experiment."""
         path = self.tensorboard_root / appkey / experiment_id
         return path / training_id if training_id else path
+
+
+def default_data_dir() -> Path:
+    """As in the notebook pod: /root/easymaker where that exists, else ~/easymaker; EM_DATA_DIR overrides."""
+    if os.environ.get("EM_DATA_DIR"):
+        return Path(os.environ["EM_DATA_DIR"]).expanduser()
+    pod = Path("/root/easymaker")
+    return pod if pod.is_dir() else Path.home() / "easymaker"
 
 
 def new_id() -> str:

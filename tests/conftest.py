@@ -46,7 +46,7 @@ class Api:
 
     def post(self, path: str, json: dict | None = None) -> dict:
         status, body = self.call("POST", path, json=json or {})
-        assert status in (200, 201) and body["header"]["isSuccessful"], body
+        assert status in (200, 201, 202) and body["header"]["isSuccessful"], body
         return body
 
     def put(self, path: str, json: dict | None = None) -> dict:

@@ -16,6 +16,10 @@ FORBIDDEN = {
     "backends": ("api", "controller", "resources", "store", "tornado", "jupyter_server"),
     "storage": ("api", "controller", "resources", "store", "backends", "tornado", "jupyter_server"),
     "store": ("api", "controller", "resources", "backends", "tornado", "jupyter_server"),
+    # what runs in a user's kernel talks to the server over its REST API only
+    "client": ("api", "controller", "backends", "store", "storage", "tornado"),
+    "widgets": ("api", "controller", "backends", "store", "storage", "tornado", "resources"),
+    "magics": ("api", "controller", "backends", "store", "storage", "tornado", "resources"),
 }
 
 

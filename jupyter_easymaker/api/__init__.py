@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from tornado import web
 
-from . import catalog, experiments, logs, openapi, pipelines, templates, trainings
+from . import catalog, experiments, logs, openapi, pipelines, pod, templates, tensorboard, trainings
 from .base import ApiHandler, endpoint
 
 API_ROOT = "easymaker"
-FAMILIES = (catalog, experiments, templates, trainings, logs, pipelines)
+FAMILIES = (catalog, experiments, templates, trainings, logs, pod, pipelines)
 
 
 class RegionProbeHandler(ApiHandler):
@@ -42,8 +42,10 @@ class NoRouteHandler(ApiHandler):
 
 
 def handlers(base_url: str) -> list[tuple[str, type]]:
-    """What the server registers: the documented routes, then the fallback for everything else under the root."""
-    return [*routes(base_url), (f"{base_url.rstrip('/')}/{API_ROOT}/.*", NoRouteHandler)]
+    """What the server registers: the documented routes, TensorBoard's pages, then the fallback for the rest."""
+    root = f"{base_url.rstrip('/')}/{API_ROOT}"
+    boards = tensorboard.routes(f"{root}/v1.0/appkeys")
+    return [*routes(base_url), *boards, (f"{root}/.*", NoRouteHandler)]
 
 
 def routes(base_url: str) -> list[tuple[str, type]]:

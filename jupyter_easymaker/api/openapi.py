@@ -20,12 +20,15 @@ from ..resources.logs import LEVELS, LOG_TYPE, MAX_LIMIT
 from ..resources.pipeline_ir import STATE_ORDER
 from ..resources.schema import (
     TRAINING_DEFAULTS,
+    EnvironmentCreate,
     ExperimentCreate,
     ExperimentUpdate,
+    PackageInstall,
     PipelineRunCopy,
     PipelineRunCreate,
     PipelineUpload,
     RecurringRunCopy,
+    ScriptPut,
     TemplateCreate,
     TemplateUpdate,
     TrainingConfig,
@@ -216,6 +219,84 @@ def response_schemas() -> dict[str, dict]:
         "MetricSummary": obj({"name": STRING, "min": NUMBER, "max": NUMBER, "latest": NUMBER, "count": INTEGER}),
         "Usage": obj({"time": TIME, "cpuPercent": NUMBER, "memoryBytes": INTEGER}),
         **pipeline_schemas(),
+        "Environment": obj(
+            {
+                "environmentName": STRING,
+                "path": STRING,
+                "kind": {"enum": ["conda", "venv"]},
+                "pythonVersion": nullable(STRING),
+                "kernelName": {
+                    **nullable(STRING),
+                    "description": "The kernel it appears as (null: no ipykernel in it)",
+                },
+                "operation": nullable(ref("EnvironmentOperation")),
+                "sizeBytes": INTEGER,
+                "packageList": {"type": "array", "items": obj({"name": STRING, "version": STRING})},
+            }
+        ),
+        "EnvironmentOperation": obj(
+            {
+                "operationId": STRING,
+                "kind": {"enum": ["create", "install"]},
+                "environmentName": STRING,
+                "status": {"enum": ["RUNNING", "SUCCEEDED", "FAILED"]},
+                "pythonVersion": nullable(STRING),
+                "packages": {"type": "array", "items": STRING},
+                "exitCode": nullable(INTEGER),
+                "message": nullable(STRING),
+                "startedDatetime": TIME,
+                "finishedDatetime": nullable(TIME),
+                "logTail": STRING,
+            }
+        ),
+        "Script": obj(
+            {
+                "scriptName": STRING,
+                "enabled": {**BOOLEAN, "description": "It has the run permission"},
+                "hasShebang": BOOLEAN,
+                "willRun": BOOLEAN,
+                "skipReason": nullable(STRING),
+                "lastExitCode": nullable(INTEGER),
+                "lastOutput": nullable(STRING),
+                "lastRunDatetime": nullable(TIME),
+                "sizeBytes": INTEGER,
+                "updatedDatetime": TIME,
+                "content": STRING,
+            },
+            [
+                "scriptName",
+                "enabled",
+                "hasShebang",
+                "willRun",
+                "skipReason",
+                "lastExitCode",
+                "lastOutput",
+                "lastRunDatetime",
+                "sizeBytes",
+                "updatedDatetime",
+            ],
+        ),
+        "ContInitRun": obj(
+            {
+                "status": {"enum": ["NEVER RUN", "RUNNING", "FINISHED", "INTERRUPTED"]},
+                "startedDatetime": TIME,
+                "finishedDatetime": TIME,
+                "log": {**STRING, "description": "The tail of cont-init.output"},
+                "resultList": {
+                    "type": "array",
+                    "items": obj(
+                        {
+                            "name": STRING,
+                            "exit_code": nullable(INTEGER),
+                            "skipped": nullable(STRING),
+                            "timed_out": BOOLEAN,
+                            "seconds": NUMBER,
+                        }
+                    ),
+                },
+            },
+            ["status", "log"],
+        ),
     }
 
 
@@ -384,6 +465,7 @@ LISTED = {"paging": ref("Paging")}
 EXPERIMENT, TEMPLATE, TRAINING = {"experiment": ref("Experiment")}, {"trainingTemplate": ref("TrainingTemplate")}, {
     "training": ref("Training")}  # fmt: skip
 EXP, TPL, TRN = f"{APPKEY}/experiments", f"{APPKEY}/training-templates", f"{APPKEY}/trainings"
+ENVS, SCRIPTS = f"{APPKEY}/custom-envs", f"{APPKEY}/cont-init-scripts"
 
 #: Every documented operation. A route missing here still appears, with a generic answer (x-undocumented).
 OPERATIONS: dict[tuple[str, str], Op] = {
@@ -429,6 +511,33 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     (f"{APPKEY}/logs", "get"): Op("listLogs", "Log records, oldest first", {"logList": array("Log"), "nextCursor": {
         **INTEGER, "description": "The last logId answered (else `after`): pass it as `after` next time"}},
         errors=(400,)),
+    (ENVS, "get"): Op("listEnvironments", "The environments in custom-conda-envs/ (each with ipykernel is a kernel)",
+                      {"environmentList": array("Environment"), "condaAvailable": BOOLEAN,
+                       "pythonVersionList": {"type": "array", "items": STRING}}),
+    (ENVS, "post"): Op("createEnvironment", "Start creating an environment (conda if present, else venv)",
+                       {"operation": ref("EnvironmentOperation")}, 202, EnvironmentCreate, (400, 409)),
+    (f"{ENVS}/{{environmentName}}", "get"): Op("getEnvironment", "An environment, its size and packages",
+                                               {"environment": ref("Environment")}, errors=(404,)),
+    (f"{ENVS}/{{environmentName}}", "delete"): Op("deleteEnvironment", "Delete an environment", {},
+                                                  errors=(404, 409)),
+    (f"{ENVS}/{{environmentName}}/packages", "post"): Op(
+        "installPackages", "Start installing packages into an environment (pip)",
+        {"operation": ref("EnvironmentOperation")}, 202, PackageInstall, (400, 404, 409)),
+    (f"{APPKEY}/custom-env-operations/{{operationId}}", "get"): Op(
+        "getEnvironmentOperation", "An environment operation: its status and the tail of its log",
+        {"operation": ref("EnvironmentOperation")}, errors=(404,)),
+    (SCRIPTS, "get"): Op("listScripts", "The start-up scripts in cont-init.d/, in the order they run",
+                         {"scriptList": array("Script"), "run": ref("ContInitRun")}),
+    (f"{SCRIPTS}/{{scriptName}}", "get"): Op("getScript", "A start-up script with its content",
+                                             {"script": ref("Script")}, errors=(404,)),
+    (f"{SCRIPTS}/{{scriptName}}", "put"): Op("putScript", "Create or change a start-up script (content, run bit)",
+                                             {"script": ref("Script")}, body=ScriptPut, errors=(400,)),
+    (f"{SCRIPTS}/{{scriptName}}", "delete"): Op("deleteScript", "Delete a start-up script and its records", {},
+                                                errors=(404,)),
+    (f"{APPKEY}/cont-init-runs", "get"): Op("getContInitRun", "The last run of the start-up scripts",
+                                            {"run": ref("ContInitRun")}),
+    (f"{APPKEY}/cont-init-runs", "post"): Op("runContInit", "Run the start-up scripts again, in the background",
+                                             {"run": ref("ContInitRun")}, 202, errors=(409,)),
     ("/easymaker/v1.0/info", "get"): Op(
         "getInfo", "This server: its version, backend, default appkey and region",
         {"info": obj({"version": {"type": "string"}, "backend": {"type": "string"},
@@ -503,6 +612,7 @@ TAGS = {
     "trainings": "Trainings, their metrics and resource usage",
     "logs": "Log records of trainings",
     "pipelines": "Kubeflow Pipelines: pipelines, runs, recurring runs, graphs and task outputs",
+    "pod": "The notebook pod: custom-conda-envs/ environments (kernels) and cont-init.d/ start-up scripts",
     "service": "The API itself",
 }
 MODULE_TAGS = {"templates": "training-templates", "openapi": "service", "api": "service"}

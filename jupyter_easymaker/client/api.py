@@ -235,9 +235,10 @@ class EasyMakerClient(PipelineMethods):
     def delete_training(self, training_id: str) -> None:
         self.request("DELETE", f"/trainings/{training_id}")
 
-    def metrics(self, training_id: str, names: list[str] | None = None) -> dict:
-        """{"metricList": [{name, step, value, time}], "metricSummaryList": [{name, min, max, latest, count}]}"""
-        return self.get(f"/trainings/{training_id}/metrics", metricNameList=names)
+    def metrics(self, training_id: str, names: list[str] | None = None, max_points: int | None = None) -> dict:
+        """{"metricList": [{name, step, value, time}], "metricSummaryList": [{name, min, max, latest, count}]};
+        `max_points` thins each series to about that many points (for charts)."""
+        return self.get(f"/trainings/{training_id}/metrics", metricNameList=names, maxPoints=max_points)
 
     def monitoring(self, training_id: str) -> list[dict]:
         """CPU and memory samples: [{time, cpuPercent, memoryBytes}]."""

@@ -17,6 +17,7 @@ class Training:
     def __init__(self, client: EasyMakerClient, data: dict) -> None:
         self.client = client
         self.data = data
+        self.monitor = None  # the live view last displayed for it
 
     @property
     def id(self) -> str:
@@ -36,6 +37,13 @@ class Training:
 
     def __repr__(self) -> str:
         return f"<Training {self.name!r} {self.status} id={self.id}>"
+
+    def _ipython_display_(self) -> None:
+        """In a notebook: a live view (status, elapsed, log tail, metrics chart) that turns static when it ends."""
+        from ..widgets import TrainingMonitor
+
+        self.monitor = TrainingMonitor(self)
+        self.monitor.show()
 
     def refresh(self) -> Training:
         self.data = self.client.training(self.id)

@@ -253,6 +253,52 @@ class RecurringRunCopy(PipelineRunConfig, ScheduleFields):
     pipeline_recurring_run_name: Name | None = None
 
 
+Requirement = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def _check_requirements(value: list[str] | None) -> list[str] | None:
+    from packaging.requirements import InvalidRequirement
+    from packaging.requirements import Requirement as Parsed
+
+    for item in value or []:
+        try:
+            Parsed(item)
+        except InvalidRequirement as err:
+            example = "e.g. 'pandas' or 'scikit-learn>=1.4'"
+            raise ValueError(f"'{item}' is not a package requirement ({example}): {err}") from None
+    return value
+
+
+def _pattern(pattern: str, rule: str) -> AfterValidator:
+    def check(value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(pattern, value):
+            raise ValueError(rule)
+        return value
+
+    return AfterValidator(check)
+
+
+ENVIRONMENT_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+SCRIPT_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}"
+
+
+class EnvironmentCreate(Body):
+    environment_name: Annotated[
+        str, _pattern(ENVIRONMENT_NAME, "use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit")
+    ]
+    python_version: Annotated[str, _pattern(r"3\.\d{1,2}", "write it as 3.MINOR, e.g. 3.11")] | None = None
+    package_list: Annotated[list[Requirement], Field(max_length=100), AfterValidator(_check_requirements)] | None = None
+
+
+class PackageInstall(Body):
+    package_list: Annotated[list[Requirement], Field(min_length=1, max_length=100), AfterValidator(_check_requirements)]
+
+
+class ScriptPut(Body):
+    content: Annotated[str, StringConstraints(max_length=1_000_000)] | None = None
+    enabled: bool | None = None
+
+
 def _refuse_duplicates(names: list[str], what: str) -> None:
     seen: set[str] = set()
     for name in names:

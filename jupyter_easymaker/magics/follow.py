@@ -1,0 +1,73 @@
+"""Following a training from a cell: its log lines and status changes printed as they come."""
+
+from __future__ import annotations
+
+import time
+
+from IPython.core.error import StdinNotImplementedError
+
+from ..client import Training
+from ..widgets.render import duration
+
+
+def print_new_logs(training: Training, after: int = 0) -> int:
+    """Print the log lines after `after`; the id of the last one printed."""
+    while True:
+        page = training.client.logs(training.id, after=after)
+        for record in page:
+            print(record["body"], flush=True)
+        if page:
+            after = page[-1]["logId"]
+        if len(page) < 1000:
+            return after
+
+
+def follow(training: Training, poll: float = 0.5, after: int = 0, show_status: bool = True) -> Training:
+    """Print status changes and log lines until the training ends (KeyboardInterrupt propagates)."""
+    last = None
+    while True:
+        training.refresh()  # a final status is stored with the last lines, so reading after it reads them all
+        if show_status and training.status != last:
+            last = training.status
+            print(f"[{training.name}] {last}", flush=True)
+        after = print_new_logs(training, after)
+        if training.is_final:
+            return training
+        time.sleep(poll)
+
+
+def wait_and_stream(training: Training) -> Training:
+    """`--wait`: follow until the end, then a summary; Ctrl-C asks whether to stop the training or detach."""
+    try:
+        follow(training)
+    except KeyboardInterrupt:
+        stop_or_detach(training)
+        return training
+    print(summary(training), flush=True)
+    return training
+
+
+def stop_or_detach(training: Training) -> None:
+    try:
+        answer = input(f"Interrupted. Stop training '{training.name}' too, or only detach? [s]top / [d]etach: ")
+    except (StdinNotImplementedError, EOFError, KeyboardInterrupt):
+        answer = "detach"
+    if answer.strip().lower().startswith("s"):
+        training.stop()
+        print(f"Stopping '{training.name}' ({training.status}).", flush=True)
+    else:
+        print(f"Detached; '{training.name}' keeps running: %em_status {training.name} or %em_logs {training.name} "
+              "--follow to see it again.", flush=True)  # fmt: skip
+
+
+def summary(training: Training) -> str:
+    data = training.data
+    text = f"Training '{training.name}' {training.status} after {duration(data.get('elapsedTimeSeconds') or 0)}."
+    if data.get("statusReason") and training.status != "COMPLETE":
+        text += f" {data['statusReason']}"
+    latest = training.client.metrics(training.id)["metricSummaryList"]
+    if latest:
+        text += " Latest metrics: " + ", ".join(f"{m['name']}={m['latest']:g}" for m in latest) + "."
+    if training.status == "COMPLETE":
+        text += f" Model: {data.get('modelUploadUri')}"
+    return text

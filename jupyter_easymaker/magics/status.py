@@ -1,0 +1,155 @@
+"""`%em_status`, `%em_logs`, `%em_stop`: look at and act on what was submitted, by name or id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from ..client import EasyMakerClient, Training
+from .core import client, magic, options
+from .follow import follow, print_new_logs
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of resource `%em_status` lists and finds. A resource family adds one to `KINDS`."""
+
+    name: str
+    rows: Callable[[EasyMakerClient], list[dict]]  # {name, status, created, id, experiment}
+    find: Callable[[EasyMakerClient, str], Any]  # the object for a name or id, or None
+
+
+def _training_rows(em: EasyMakerClient) -> list[dict]:
+    return [
+        {"name": t["trainingName"], "status": t["trainingStatusCode"], "created": t["createdDatetime"],
+         "experiment": (t.get("experiment") or {}).get("experimentName"), "id": t["trainingId"]}
+        for t in em.trainings()
+    ]  # fmt: skip
+
+
+def _experiment_rows(em: EasyMakerClient) -> list[dict]:
+    return [
+        {"name": e["experimentName"], "status": e["experimentStatusCode"], "created": e["createdDatetime"],
+         "experiment": e["experimentName"], "id": e["experimentId"]}
+        for e in em.experiments()
+    ]  # fmt: skip
+
+
+def _template_rows(em: EasyMakerClient) -> list[dict]:
+    return [
+        {"name": t["trainingTemplateName"], "status": t.get("trainingTemplateStatusCode") or "", "id":
+         t["trainingTemplateId"], "created": t["createdDatetime"], "experiment": None}
+        for t in em.templates()
+    ]  # fmt: skip
+
+
+def _find_training(em: EasyMakerClient, key: str) -> Training | None:
+    found = em.trainings(name=[key]) or [t for t in em.trainings() if t["trainingId"] == key]
+    return em.training_handle(found[0]) if found else None
+
+
+def _find_experiment(em: EasyMakerClient, key: str) -> dict | None:
+    return next((e for e in em.experiments() if key in (e["experimentName"], e["experimentId"])), None)
+
+
+def _find_template(em: EasyMakerClient, key: str) -> dict | None:
+    return next((t for t in em.templates() if key in (t["trainingTemplateName"], t["trainingTemplateId"])), None)
+
+
+KINDS: list[Kind] = [
+    Kind("training", _training_rows, _find_training),
+    Kind("experiment", _experiment_rows, _find_experiment),
+    Kind("training template", _template_rows, _find_template),
+]
+
+
+def resource_table(em: EasyMakerClient) -> Any:
+    """Every resource of the project, newest first: a pandas DataFrame."""
+    import pandas as pd
+
+    rows = [{"kind": kind.name, **row} for kind in KINDS for row in kind.rows(em)]
+    columns = ["kind", "name", "status", "experiment", "created", "id"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values("created", ascending=False, ignore_index=True) if rows else frame
+
+
+def find(em: EasyMakerClient, key: str, kind: str | None = None) -> Any:
+    kinds = [k for k in KINDS if kind is None or k.name.startswith(kind)]
+    if not kinds:
+        raise UsageError(f"--kind '{kind}' is none of: {', '.join(k.name for k in KINDS)}.")
+    for candidate in kinds:
+        found = candidate.find(em, key)
+        if found is not None:
+            return found
+    what = " or ".join(k.name for k in kinds)
+    raise UsageError(f"No {what} named or with id '{key}'. %em_status lists them all.")
+
+
+def find_training(key: str) -> Training:
+    em = client()
+    training = _find_training(em, key)
+    if training is None:
+        recent = ", ".join(t["trainingName"] for t in em.trainings()[:10]) or "none yet"
+        raise UsageError(f"No training named or with id '{key}'; recent trainings: {recent}.")
+    return training
+
+
+@magic("line", "em_status")
+@magic_arguments()
+@argument("name", nargs="?", help="A training, experiment or template (name or id). None: list everything.")
+@argument("--kind", help="Look only at this kind: training, experiment, template, …")
+def em_status(line: str) -> Any:
+    """The status of one resource (a `Training` with a live view, or the resource's JSON), or a table of all.
+
+    %em_status              # every resource of the project
+    t = %em_status my-run   # t.wait(), t.logs(), t.metrics(), t.stop()
+    """
+    args = options(em_status, line)
+    em = client()
+    return find(em, args.name, args.kind) if args.name else resource_table(em)
+
+
+@magic("line", "em_logs")
+@magic_arguments()
+@argument("name", help="Training name or id.")
+@argument("--follow", "-f", action="store_true", help="Keep printing new lines until the training ends.")
+@argument("--tail", type=int, help="Only the last N lines (before following).")
+def em_logs(line: str) -> None:
+    """Print a training's log lines; with --follow, new ones as they come (Ctrl-C stops following, not the work)."""
+    args = options(em_logs, line)
+    training = find_training(args.name)
+    after = 0
+    if args.tail is not None:
+        if args.tail < 1:
+            raise UsageError("--tail must be a positive number of lines.")
+        records = training.client.logs(training.id, tail=args.tail)
+        for record in records:
+            print(record["body"], flush=True)
+        after = records[-1]["logId"] if records else 0
+        if not args.follow:
+            return
+    if not args.follow:
+        print_new_logs(training, after)
+        return
+    try:
+        follow(training, after=after, show_status=False)
+    except KeyboardInterrupt:
+        print(f"Stopped following; '{training.name}' is {training.status}.", flush=True)
+
+
+@magic("line", "em_stop")
+@magic_arguments()
+@argument("name", help="Training name or id.")
+def em_stop(line: str) -> Training:
+    """Stop a running training."""
+    args = options(em_stop, line)
+    training = find_training(args.name)
+    if training.is_final:
+        raise UsageError(f"Training '{training.name}' has already ended ({training.status}); nothing to stop.")
+    training.stop()
+    print(f"Stopping '{training.name}': {training.status}.", flush=True)
+    return training
