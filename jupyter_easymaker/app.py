@@ -13,9 +13,11 @@ from traitlets import Bool, CaselessStrEnum, Dict, Float, List, Unicode, default
 from .api import API_ROOT, handlers
 from .backends.local import LocalBackend
 from .backends.local.notebooks import LocalNotebooks
+from .backends.local.pipelines import LocalPipelineBackend
 from .backends.local.tensorboard import TensorBoards
 from .controller import Controller
 from .controller.notebooks import NotebookReconciler
+from .controller.pipelines import PipelineReconciler
 from .platform import Catalog, Platform, default_data_dir
 from .pod import continit
 from .pod.kernels import EnvKernelSpecManager
@@ -108,7 +110,8 @@ class EasyMakerApp(ExtensionApp):
             LocalNotebooks(data_dir / "notebooks", storage, self.image_pythons(catalog, data_dir)),
             url_path_join(self.serverapp.base_url, API_ROOT, "notebooks/"),
         )
-        self.controller = Controller(self.platform, backend, self.controller_interval, notebooks)
+        pipelines = PipelineReconciler(self.platform, LocalPipelineBackend(data_dir / "pipeline-runs"))
+        self.controller = Controller(self.platform, backend, self.controller_interval, [notebooks, pipelines])
         self.platform.wake, self.platform.forget = self.controller.wake, self.controller.forget
         self.tensorboards = TensorBoards(data_dir / "tensorboard-boards")
         self.settings.update(

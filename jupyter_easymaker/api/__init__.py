@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from tornado import web
 
-from . import catalog, experiments, logs, notebook_proxy, notebooks, openapi, pod, templates, tensorboard, trainings
+from . import (
+    catalog,
+    experiments,
+    logs,
+    notebook_proxy,
+    notebooks,
+    openapi,
+    pipelines,
+    pod,
+    templates,
+    tensorboard,
+    trainings,
+)
 from .base import ApiHandler, endpoint
 
 API_ROOT = "easymaker"
-FAMILIES = (catalog, experiments, templates, trainings, logs, pod, notebooks)
+FAMILIES = (catalog, experiments, templates, trainings, logs, pod, notebooks, pipelines)
 
 
 class RegionProbeHandler(ApiHandler):

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 
 from ..resources.logs import LEVELS, LOG_TYPE, MAX_LIMIT
+from ..resources.pipeline_ir import STATE_ORDER
 from ..resources.schema import (
     TRAINING_DEFAULTS,
     EnvironmentCreate,
@@ -27,6 +28,10 @@ from ..resources.schema import (
     NotebookFlavorChange,
     NotebookUpdate,
     PackageInstall,
+    PipelineRunCopy,
+    PipelineRunCreate,
+    PipelineUpload,
+    RecurringRunCopy,
     ScriptPut,
     Tag,
     TemplateCreate,
@@ -35,7 +40,14 @@ from ..resources.schema import (
     TrainingCopy,
     TrainingCreate,
 )
-from ..resources.statuses import ExperimentStatus, NotebookStatus, TrainingStatus
+from ..resources.statuses import (
+    ExperimentStatus,
+    NotebookStatus,
+    PipelineRunStatus,
+    PipelineStatus,
+    RecurringRunStatus,
+    TrainingStatus,
+)
 from .base import ApiHandler, endpoint
 
 DOCUMENT = Path(__file__).with_name("openapi.json")
@@ -236,6 +248,7 @@ def response_schemas() -> dict[str, dict]:
         "Metric": obj({"name": STRING, "step": INTEGER, "value": NUMBER, "time": TIME}),
         "MetricSummary": obj({"name": STRING, "min": NUMBER, "max": NUMBER, "latest": NUMBER, "count": INTEGER}),
         "Usage": obj({"time": TIME, "cpuPercent": NUMBER, "memoryBytes": INTEGER}),
+        **pipeline_schemas(),
         "Environment": obj(
             {
                 "environmentName": STRING,
@@ -317,6 +330,78 @@ def response_schemas() -> dict[str, dict]:
     }
 
 
+def pipeline_schemas() -> dict[str, dict]:
+    """Pipelines, runs, recurring runs, graphs and tasks, after resources/pipelines.py, pipeline_runs.py, …"""
+    parameter = obj({"parameterName": STRING, "parameterValue": nullable(STRING)})
+    nested_pipeline = obj({"pipelineId": STRING, "pipelineName": nullable(STRING), "pipelineStatusCode": STRING},
+                          ["pipelineId", "pipelineStatusCode"])  # fmt: skip
+    run_settings = {
+        "flavor": {"anyOf": [ref("Flavor"), obj({"id": nullable(STRING)})]}, "instanceCount": INTEGER,
+        "bootStorage": obj({"storageSize": nullable(INTEGER)}),
+        "nasList": {"type": "array", "items": obj({"mountDirName": STRING, "nasUri": STRING})},
+        "parameterList": array("PipelineRunParameter"), "useLog": BOOLEAN,
+    }  # fmt: skip
+    experiment = {"anyOf": [ref("Experiment"), obj({"experimentId": STRING})]}
+    node = obj({
+        "id": {**STRING, "description": "The DAG path, e.g. condition-1/for-loop-2/square"}, "name": STRING,
+        "kind": {"enum": ["task", "dag", "condition", "loop"]}, "parent": nullable(STRING), "component": STRING,
+        "condition": STRING, "iterator": {"type": "object"},
+        "state": {"enum": list(STATE_ORDER), "description": "Run graphs only"},
+        "taskIdList": {"type": "array", "items": STRING, "description": "Run graphs only: the tasks of this node "
+                       "(every iteration of a loop)"},
+    }, ["id", "name", "kind", "parent", "component"])  # fmt: skip
+    artifact = obj({"name": STRING, "uri": STRING, "schemaTitle": nullable(STRING), "metadata": {"type": "object"}})
+    value = obj({"parameterName": STRING, "parameterValue": {}})
+    return {
+        "PipelineParameterSpec": obj({"parameterName": STRING, "parameterType": STRING, "isOptional": BOOLEAN,
+                                      "defaultValue": nullable(STRING)}),
+        "Pipeline": obj({
+            "pipelineId": STRING, "pipelineName": STRING, "description": nullable(STRING), "appKey": STRING,
+            "pipelineStatusCode": {"enum": [s.value for s in PipelineStatus]}, "statusReason": nullable(STRING),
+            "pipelineParameterSpecList": array("PipelineParameterSpec"), "createdDatetime": TIME,
+            "updatedDatetime": TIME, "pipelineSpecName": STRING,
+            "containerComponentList": {"type": "array", "items": STRING,
+                                       "description": "Components the local backend cannot run"},
+        }, ["pipelineId", "pipelineName", "pipelineStatusCode", "pipelineParameterSpecList", "createdDatetime"]),
+        "PipelineRunParameter": parameter,
+        "PipelineRun": obj({
+            "pipelineRunId": STRING, "pipelineRunName": STRING,
+            "pipelineRunStatusCode": {"enum": [s.value for s in PipelineRunStatus]},
+            "statusReason": nullable(STRING), "description": nullable(STRING), "appKey": STRING,
+            "pipeline": nested_pipeline, "experiment": experiment,
+            "pipelineRecurringRun": nullable(obj({"pipelineRecurringRunId": STRING,
+                                                  "pipelineRecurringRunName": nullable(STRING),
+                                                  "pipelineRecurringRunStatusCode": STRING})),
+            **run_settings, "elapsedTimeSeconds": INTEGER, "scheduledDatetime": nullable(TIME),
+            "createdDatetime": TIME, "updatedDatetime": TIME, "startedDatetime": nullable(TIME),
+            "finishedDatetime": nullable(TIME),
+        }),
+        "PipelineRecurringRun": obj({
+            "pipelineRecurringRunId": STRING, "pipelineRecurringRunName": STRING,
+            "pipelineRecurringRunStatusCode": {"enum": [s.value for s in RecurringRunStatus]},
+            "statusReason": nullable(STRING), "description": nullable(STRING), "appKey": STRING,
+            "pipeline": nested_pipeline, "experiment": experiment, **run_settings,
+            "schedulePeriodicMinutes": nullable(INTEGER), "schedulePeriodicSeconds": nullable(INTEGER),
+            "scheduleCronExpression": nullable(STRING), "maxConcurrencyCount": nullable(INTEGER),
+            "scheduleStartDatetime": nullable(STRING), "scheduleEndDatetime": nullable(STRING),
+            "useCatchup": nullable(BOOLEAN), "lastScheduledDatetime": nullable(TIME),
+            "nextScheduledDatetime": nullable(TIME), "pipelineRunCount": INTEGER, "createdDatetime": TIME,
+            "updatedDatetime": TIME,
+        }),
+        "PipelineGraph": obj({"nodes": array("PipelineGraphNode"), "edges": {"type": "array", "items": obj(
+            {"source": STRING, "target": STRING})}, "pipelineRunStatusCode": STRING}, ["nodes", "edges"]),
+        "PipelineGraphNode": node,
+        "PipelineRunTask": obj({
+            "taskId": STRING, "taskName": STRING, "nodeId": STRING, "kind": STRING, "component": nullable(STRING),
+            "state": STRING, "message": nullable(STRING), "startedDatetime": nullable(TIME),
+            "finishedDatetime": nullable(TIME), "inputParameterList": {"type": "array", "items": value},
+            "outputParameterList": {"type": "array", "items": value},
+            "inputArtifactList": {"type": "array", "items": artifact},
+            "outputArtifactList": {"type": "array", "items": artifact}, "hasLog": BOOLEAN,
+        }),
+    }  # fmt: skip
+
+
 # -- operations --------------------------------------------------------------------------------------------------------
 
 APPKEY = "/easymaker/v1.0/appkeys/{appkey}"
@@ -371,6 +456,31 @@ QUERY: dict[tuple[str, str], dict[str, dict]] = {
                              {**INTEGER, "minimum": 0, "maximum": MAX_LIMIT}),
     },
 }  # fmt: skip
+PIPE, PRUN, PREC = f"{APPKEY}/pipelines", f"{APPKEY}/pipeline-runs", f"{APPKEY}/pipeline-recurring-runs"
+QUERY.update({
+    (PIPE, "get"): {"pipelineIdList": list_query("Only these pipeline ids"),
+                    "pipelineNameList": list_query("Only these pipeline names")},
+    (PRUN, "get"): {
+        "pipelineRunIdList": list_query("Only these run ids"),
+        "pipelineRunNameList": list_query("Only these run names"),
+        "pipelineIdList": list_query("Only runs of these pipelines"),
+        "experimentIdList": list_query("Only runs of these experiments"),
+        "pipelineRecurringRunIdList": list_query("Only runs these recurring runs created"),
+        "pipelineRunStatusCodeList": list_query("Only runs in these statuses"),
+    },
+    (PREC, "get"): {
+        "pipelineRecurringRunIdList": list_query("Only these recurring run ids"),
+        "pipelineRecurringRunNameList": list_query("Only these recurring run names"),
+        "pipelineIdList": list_query("Only recurring runs of these pipelines"),
+        "experimentIdList": list_query("Only recurring runs of these experiments"),
+        "pipelineRecurringRunStatusCodeList": list_query("Only recurring runs in these statuses"),
+    },
+    (f"{PRUN}/{{pipelineRunId}}/task-log", "get"): {"taskId": scalar_query("The task (its id in the run's tasks)")},
+    (f"{PRUN}/{{pipelineRunId}}/task-artifact", "get"): {
+        "taskId": scalar_query("The task (its id in the run's tasks)"),
+        "artifactName": scalar_query("The name of one of the task's output artifacts"),
+    },
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -496,6 +606,59 @@ OPERATIONS: dict[tuple[str, str], Op] = {
                                               plain=obj({"status": {"const": "ok"}})),
 }  # fmt: skip
 
+PIPELINE, RUN, RECURRING = ({"pipeline": ref("Pipeline")}, {"pipelineRun": ref("PipelineRun")},
+                             {"pipelineRecurringRun": ref("PipelineRecurringRun")})  # fmt: skip
+GRAPH = {"graph": ref("PipelineGraph")}
+OPERATIONS.update({
+    (PIPE, "get"): Op("listPipelines", "List pipelines, newest first", {"pipelineList": array("Pipeline"), **LISTED}),
+    (f"{PIPE}/upload", "post"): Op("uploadPipeline", "Upload a KFP IR YAML (base64)", PIPELINE, 201, PipelineUpload,
+                                   (400, 409)),
+    (f"{PIPE}/{{pipelineId}}", "get"): Op("getPipeline", "Get a pipeline", PIPELINE, errors=(404,)),
+    (f"{PIPE}/{{pipelineId}}", "delete"): Op("deletePipeline", "Delete a pipeline no recurring run uses", {},
+                                             errors=(404, 409)),
+    (f"{PIPE}/{{pipelineId}}/graph", "get"): Op("getPipelineGraph", "The pipeline's nodes and edges", GRAPH,
+                                                errors=(404,)),
+    (f"{PIPE}/{{pipelineId}}/manifest", "get"): Op("getPipelineManifest", "The pipeline's IR YAML as uploaded",
+                                                   {"pipelineSpecManifest": STRING}, errors=(404,)),
+    (PRUN, "get"): Op("listPipelineRuns", "List pipeline runs, newest first",
+                      {"pipelineRunList": array("PipelineRun"), **LISTED}),
+    (PRUN, "post"): Op("createPipelineRun", "Create a pipeline run; with a schedule, a recurring run (as the SDK "
+                       "does), answered as pipelineRecurringRun", {}, 201, PipelineRunCreate, (400, 409),
+                       plain=obj({"header": ref("Header"), **RUN, **RECURRING}, ["header"],
+                                 description="pipelineRun, or pipelineRecurringRun when a schedule was given")),
+    (f"{PRUN}/{{pipelineRunId}}", "get"): Op("getPipelineRun", "Get a pipeline run", RUN, errors=(404,)),
+    (f"{PRUN}/{{pipelineRunId}}", "delete"): Op("deletePipelineRun", "Delete a finished pipeline run", {},
+                                                errors=(404, 409)),
+    (f"{PRUN}/{{pipelineRunId}}/stop", "put"): Op("stopPipelineRun", "Stop a pipeline run", RUN, errors=(404, 409)),
+    (f"{PRUN}/{{pipelineRunId}}/copy", "post"): Op("copyPipelineRun", "Start a copy of a run, with changes", RUN, 201,
+                                                   PipelineRunCopy, (400, 404, 409)),
+    (f"{PRUN}/{{pipelineRunId}}/graph", "get"): Op("getPipelineRunGraph", "The run's graph with each node's state",
+                                                   GRAPH, errors=(404,)),
+    (f"{PRUN}/{{pipelineRunId}}/tasks", "get"): Op(
+        "listPipelineRunTasks", "The run's tasks: state, parameters, artifacts",
+        {"taskList": array("PipelineRunTask"), **LISTED}, errors=(404,)),
+    (f"{PRUN}/{{pipelineRunId}}/task-log", "get"): Op("getPipelineRunTaskLog", "A task's log",
+                                                      {"taskId": STRING, "log": STRING}, errors=(404,)),
+    (f"{PRUN}/{{pipelineRunId}}/task-artifact", "get"): Op(
+        "downloadPipelineRunTaskArtifact", "Download a task's output artifact (a directory as .tar.gz)", {},
+        errors=(404,), plain={"type": "string", "format": "binary"}),
+    (PREC, "get"): Op("listPipelineRecurringRuns", "List recurring runs, newest first",
+                      {"pipelineRecurringRunList": array("PipelineRecurringRun"), **LISTED}),
+    (PREC, "post"): Op("createPipelineRecurringRun", "Create a recurring run", RECURRING, 201, PipelineRunCreate,
+                       (400, 409)),
+    (f"{PREC}/{{pipelineRecurringRunId}}", "get"): Op("getPipelineRecurringRun", "Get a recurring run", RECURRING,
+                                                      errors=(404,)),
+    (f"{PREC}/{{pipelineRecurringRunId}}", "delete"): Op("deletePipelineRecurringRun",
+                                                         "Delete a recurring run (its runs stay)", {}, errors=(404,)),
+    (f"{PREC}/{{pipelineRecurringRunId}}/start", "put"): Op("startPipelineRecurringRun", "Start a recurring run",
+                                                            RECURRING, errors=(404, 409)),
+    (f"{PREC}/{{pipelineRecurringRunId}}/stop", "put"): Op("stopPipelineRecurringRun", "Stop a recurring run",
+                                                           RECURRING, errors=(404, 409)),
+    (f"{PREC}/{{pipelineRecurringRunId}}/copy", "post"): Op(
+        "copyPipelineRecurringRun", "Create a copy of a recurring run, with changes", RECURRING, 201,
+        RecurringRunCopy, (400, 404, 409)),
+})  # fmt: skip
+
 #: Operations not behind the server token.
 PUBLIC = {("/easymaker/nhn-api-gateway", "get")}
 
@@ -506,6 +669,7 @@ TAGS = {
     "trainings": "Trainings, their metrics and resource usage",
     "notebooks": "Notebook instances: JupyterLab servers with their own boot area and data storage",
     "logs": "Log records of trainings",
+    "pipelines": "Kubeflow Pipelines: pipelines, runs, recurring runs, graphs and task outputs",
     "pod": "The notebook pod: custom-conda-envs/ environments (kernels) and cont-init.d/ start-up scripts",
     "service": "The API itself",
 }

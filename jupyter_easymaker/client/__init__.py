@@ -12,10 +12,14 @@ from __future__ import annotations
 from .api import FINAL_STATUSES, EasyMakerClient, default_client
 from .discovery import ServerInfo, discover
 from .errors import ApiError, ClientError, ServerNotFound, UnknownName
+from .pipelines import Pipeline, PipelineRun, RecurringRun
 from .training import Training
 
 __all__ = [
     "FINAL_STATUSES",
+    "Pipeline",
+    "PipelineRun",
+    "RecurringRun",
     "ApiError",
     "ClientError",
     "EasyMakerClient",

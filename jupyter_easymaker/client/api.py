@@ -13,6 +13,7 @@ import requests
 from ..resources.statuses import NOTEBOOK_ACTIVE, NOTEBOOK_LAUNCH_FAILED, TRAINING_FINAL, NotebookStatus
 from .discovery import HOW_TO_START, discover
 from .errors import ApiError, ServerNotFound, UnknownName
+from .pipeline_api import PipelineMethods
 
 if TYPE_CHECKING:
     from .training import Training
@@ -45,7 +46,7 @@ def camel(fields: dict[str, Any]) -> dict[str, Any]:
     return {camel_key(key): value for key, value in fields.items()}
 
 
-class EasyMakerClient:
+class EasyMakerClient(PipelineMethods):
     """A session with the EasyMaker API of a running Jupyter server.
 
     `EasyMakerClient()` finds the server on its own (see `discovery`); `url` (the server URL or its

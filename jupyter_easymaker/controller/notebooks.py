@@ -58,6 +58,9 @@ class NotebookReconciler:
         self.launch_timeout = timedelta(seconds=launch_timeout)
         self.stop_timeout = timedelta(seconds=stop_timeout)
 
+    def forget(self, work_id: str) -> None:
+        """A notebook's storage is removed by its own delete, not through a training's forget."""
+
     def reconcile_once(self) -> None:
         with self.platform.store.session() as session:
             ids = session.scalars(select(NotebookRow.id).where(NotebookRow.status.in_([s.value for s in WATCHED])))

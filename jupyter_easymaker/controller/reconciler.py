@@ -12,8 +12,9 @@ import asyncio
 import logging
 import re
 import threading
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
@@ -26,10 +27,17 @@ from ..resources.statuses import TRAINING_FINAL, ExperimentStatus, TrainingStatu
 from ..store import ExperimentRow, LogRow, MetricRow, TrainingRow, UsageRow
 from .workload import training_work
 
-if TYPE_CHECKING:
-    from .notebooks import NotebookReconciler
-
 log = logging.getLogger(__name__)
+
+
+class FamilyReconciler(Protocol):
+    """A resource family with a lifecycle of its own (notebooks, pipeline runs, …), reconciled on every pass."""
+
+    def reconcile_once(self) -> None: ...
+
+    def forget(self, work_id: str) -> None:
+        """Remove what a deleted resource's work left on the family's backend (if the id is one of its own)."""
+
 
 PHASE_STATUS = {
     Phase.PENDING: TrainingStatus.CREATE_IN_PROGRESS,
@@ -53,11 +61,11 @@ def utc(epoch: float) -> datetime:
 
 class Controller:
     def __init__(
-        self, platform: Platform, backend: Backend, interval: float = 0.5, notebooks: NotebookReconciler | None = None
+        self, platform: Platform, backend: Backend, interval: float = 0.5, families: Sequence[FamilyReconciler] = ()
     ) -> None:
         self.platform = platform
         self.backend = backend
-        self.notebooks = notebooks
+        self.families = list(families)
         self.interval = interval
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -82,6 +90,8 @@ class Controller:
     def forget(self, work_id: str) -> None:
         """Remove what a deleted resource's work left on the backend."""
         self.backend.delete(work_id)
+        for family in self.families:
+            family.forget(work_id)
 
     def wake(self) -> None:
         """Thread-safe: ask for a pass now rather than at the next tick."""
@@ -115,8 +125,8 @@ class Controller:
                     self._training(training_id)
                 except Exception:
                     log.exception("reconciling training %s failed", training_id)
-            if self.notebooks is not None:
-                self.notebooks.reconcile_once()
+            for family in self.families:
+                family.reconcile_once()
 
     def _experiments(self) -> None:
         with self.platform.store.session() as session:

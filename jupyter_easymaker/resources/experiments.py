@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import conflict, not_found
 from ..platform import Platform, new_id, now, wire_time
-from ..store import ExperimentRow, TrainingRow
+from ..store import ExperimentRow, PipelineRecurringRunRow, PipelineRunRow, TrainingRow
 from .schema import ExperimentCreate, ExperimentUpdate
 from .statuses import ExperimentStatus
 
@@ -106,6 +106,13 @@ def delete(platform: Platform, appkey: str, experiment_id: str) -> None:
                 f"Experiment '{row.name}' still holds {held} training(s). Delete the resources associated with the "
                 "experiment first (see its Training tab), then delete the experiment."
             )
+        for table, what in ((PipelineRunRow, "pipeline run"), (PipelineRecurringRunRow, "pipeline recurring run")):
+            count = session.scalar(select(func.count()).select_from(table).where(table.experiment_id == row.id))
+            if count:
+                raise conflict(
+                    f"Experiment '{row.name}' still holds {count} {what}(s). Delete the resources associated with "
+                    "the experiment first, then delete the experiment."
+                )
         session.delete(row)
     shutil.rmtree(platform.tensorboard_dir(appkey, experiment_id), ignore_errors=True)
 

@@ -176,6 +176,97 @@ class ExperimentUpdate(Body):
     description: Description | None = None
 
 
+class PipelineUpload(PipelineContext):
+    pipeline_name: Name
+    description: Description | None = None
+    base64_pipeline_spec_manifest: Annotated[str, StringConstraints(min_length=1)]
+
+
+class RunParameter(Body):
+    """A pipeline run parameter: the name the pipeline declares, its value as text (typed by the pipeline)."""
+
+    parameter_name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    parameter_value: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+
+RESERVED_MOUNT_NAMES = ("custom-conda-envs", "cont-init.d", "cont-init.output")
+
+
+class NasMount(Body):
+    """NHN Cloud NAS attached to a notebook or a pipeline run, under `mountDirName`."""
+
+    mount_dir_name: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+    nas_uri: Uri
+
+    @field_validator("mount_dir_name")
+    @classmethod
+    def _one_directory(cls, value: str) -> str:
+        if not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", value):
+            raise ValueError("use letters, digits, '_', '-' or '.', starting with a letter, digit or '_' (one name)")
+        if value in RESERVED_MOUNT_NAMES:
+            raise ValueError(f"'{value}' is reserved in the data storage; choose another name")
+        return value
+
+    @field_validator("nas_uri")
+    @classmethod
+    def _nas(cls, value: str) -> str:
+        if not value.lower().startswith("nas://"):
+            raise ValueError("must be an NHN Cloud NAS path, nas://{NAS ID}:/{path}")
+        return value
+
+
+class PipelineRunConfig(Body):
+    """What a pipeline run and a recurring run share (the console's run form)."""
+
+    description: Description | None = None
+    pipeline_id: Ident | None = None
+    experiment_id: Ident | None = None
+    experiment_name: Name | None = None
+    experiment_description: Description | None = None
+    parameter_list: Annotated[list[RunParameter], Field(max_length=100)] | None = None
+    flavor_id: Ident | None = None
+    instance_count: Annotated[int, Field(ge=1, le=10)] | None = None
+    boot_storage_size: Annotated[int, Field(ge=50, le=2000)] | None = None
+    nas_list: Annotated[list[NasMount], Field(max_length=10)] | None = None
+    use_log: bool | None = None
+
+    @field_validator("parameter_list")
+    @classmethod
+    def _unique_parameters(cls, value: list[RunParameter] | None) -> list[RunParameter] | None:
+        _refuse_duplicates([p.parameter_name for p in value or []], "parameter")
+        return value
+
+    @field_validator("nas_list")
+    @classmethod
+    def _unique_mounts(cls, value: list[NasMount] | None) -> list[NasMount] | None:
+        _refuse_duplicates([n.mount_dir_name for n in value or []], "mount directory")
+        return value
+
+
+class ScheduleFields(Body):
+    schedule_periodic_minutes: Annotated[int, Field(ge=1, le=525600)] | None = None
+    schedule_periodic_seconds: Annotated[int, Field(ge=1, le=31536000)] | None = None  # KFP's interval_second
+    schedule_cron_expression: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    max_concurrency_count: Annotated[int, Field(ge=1, le=10)] | None = None
+    schedule_start_datetime: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    schedule_end_datetime: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    use_catchup: bool | None = None
+
+
+class PipelineRunCreate(PipelineRunConfig, ScheduleFields, PipelineContext):
+    """POST /pipeline-runs. The SDK sends recurring runs here too (with a schedule): see resources.pipeline_runs."""
+
+    pipeline_run_or_recurring_run_name: Name
+
+
+class PipelineRunCopy(PipelineRunConfig):
+    pipeline_run_name: Name | None = None
+
+
+class RecurringRunCopy(PipelineRunConfig, ScheduleFields):
+    pipeline_recurring_run_name: Name | None = None
+
+
 Requirement = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -223,7 +314,6 @@ class ScriptPut(Body):
 
 
 STORAGE_STEP_GB, STORAGE_MAX_GB = 10, 2040
-RESERVED_MOUNT_NAMES = ("custom-conda-envs", "cont-init.d", "cont-init.output")
 
 
 def _check_storage_size(value: int | None) -> int | None:
@@ -233,29 +323,6 @@ def _check_storage_size(value: int | None) -> int | None:
 
 
 StorageSize = Annotated[int, AfterValidator(_check_storage_size)]
-
-
-class NasMount(Body):
-    """NHN Cloud NAS attached to a notebook: it appears as `mountDirName` in the notebook's data storage."""
-
-    mount_dir_name: Annotated[str, StringConstraints(min_length=1, max_length=50)]
-    nas_uri: Uri
-
-    @field_validator("mount_dir_name")
-    @classmethod
-    def _one_directory(cls, value: str) -> str:
-        if not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", value):
-            raise ValueError("use letters, digits, '_', '-' or '.', starting with a letter, digit or '_' (one name)")
-        if value in RESERVED_MOUNT_NAMES:
-            raise ValueError(f"'{value}' is reserved in the data storage; choose another name")
-        return value
-
-    @field_validator("nas_uri")
-    @classmethod
-    def _nas(cls, value: str) -> str:
-        if not value.lower().startswith("nas://"):
-            raise ValueError("must be an NHN Cloud NAS path, nas://{NAS ID}:/{path}")
-        return value
 
 
 class Tag(Body):

@@ -69,3 +69,44 @@ NOTEBOOK_DELETABLE = frozenset(
     {*NOTEBOOK_ACTIVE, NotebookStatus.STOPPED, NotebookStatus.CREATE_FAILED, NotebookStatus.STOP_FAILED,
      NotebookStatus.START_FAILED, NotebookStatus.REBOOT_FAILED, NotebookStatus.DELETE_FAILED}
 )  # fmt: skip
+
+
+class PipelineStatus(str, Enum):
+    CREATE_REQUESTED = "CREATE REQUESTED"
+    CREATE_IN_PROGRESS = "CREATE IN PROGRESS"
+    CREATE_FAILED = "CREATE FAILED"
+    ACTIVE = "ACTIVE"
+
+
+class PipelineRunStatus(str, Enum):
+    CREATE_REQUESTED = "CREATE REQUESTED"
+    CREATE_IN_PROGRESS = "CREATE IN PROGRESS"
+    CREATE_FAILED = "CREATE FAILED"
+    RUNNING = "RUNNING"
+    COMPLETE_IN_PROGRESS = "COMPLETE IN PROGRESS"
+    COMPLETE = "COMPLETE"
+    STOP_IN_PROGRESS = "STOP IN PROGRESS"  # the guide's table misprints this row; STOP IN PROGRESS is meant
+    STOPPED = "STOPPED"
+    FAIL_PIPELINE_RUN_IN_PROGRESS = "FAIL PIPELINE RUN IN PROGRESS"
+    FAIL_PIPELINE_RUN = "FAIL PIPELINE RUN"
+
+
+PIPELINE_RUN_FINAL = frozenset(
+    {
+        PipelineRunStatus.CREATE_FAILED,
+        PipelineRunStatus.COMPLETE,
+        PipelineRunStatus.STOPPED,
+        PipelineRunStatus.FAIL_PIPELINE_RUN,
+    }
+)
+PIPELINE_RUN_STOPPABLE = frozenset(
+    {PipelineRunStatus.CREATE_REQUESTED, PipelineRunStatus.CREATE_IN_PROGRESS, PipelineRunStatus.RUNNING}
+)
+
+
+class RecurringRunStatus(str, Enum):
+    CREATE_REQUESTED = "CREATE REQUESTED"
+    CREATE_FAILED = "CREATE FAILED"
+    ENABLED = "ENABLED"
+    ENABLED_EXPIRED = "ENABLED(EXPIRED)"
+    DISABLED = "DISABLED"

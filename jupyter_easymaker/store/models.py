@@ -125,3 +125,71 @@ class NotebookRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
+
+
+class PipelineRow(Base):
+    """An uploaded KFP pipeline: its IR YAML as uploaded, and the parameters read from it."""
+
+    __tablename__ = "pipelines"
+    __table_args__ = (UniqueConstraint("appkey", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appkey: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(String(255))
+    manifest: Mapped[str] = mapped_column(Text)
+    parameters: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(32))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PipelineRecurringRunRow(Base):
+    """A schedule that creates pipeline runs. `last_scheduled_at` is the last tick a run was created for: the
+    controller computes every later tick from it, so catch-up after a restart is exact."""
+
+    __tablename__ = "pipeline_recurring_runs"
+    __table_args__ = (UniqueConstraint("appkey", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appkey: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(String(255))
+    pipeline_id: Mapped[str] = mapped_column(ForeignKey("pipelines.id"), index=True)
+    experiment_id: Mapped[str] = mapped_column(ForeignKey("experiments.id"), index=True)
+    config: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_scheduled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PipelineRunRow(Base):
+    """One run of a pipeline; `manifest` is the pipeline as it was when the run was created. `tasks` is each task's
+    state, inputs, outputs and log as the backend last reported them (the live graph)."""
+
+    __tablename__ = "pipeline_runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appkey: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(String(255))
+    pipeline_id: Mapped[str] = mapped_column(String(36), index=True)
+    experiment_id: Mapped[str] = mapped_column(ForeignKey("experiments.id"), index=True)
+    recurring_run_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    manifest: Mapped[str] = mapped_column(Text)
+    config: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    tasks: Mapped[dict] = mapped_column(JSON, default=dict)
+    log_cursors: Mapped[dict] = mapped_column(JSON, default=dict)  # task id -> bytes of its log already stored
+    scheduled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
