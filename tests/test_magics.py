@@ -163,7 +163,10 @@ def test_status_logs_stop_and_tensorboard(kernel, api):
         ),
         ("%%em_train --experiment nothing-made --name 'bad name!'", "UsageError: trainingName: use 1-50 letters"),
         ("%em_logs no-such-run", "UsageError: No training named or with id 'no-such-run'; recent trainings:"),
-        ("%em_status no-such-thing", "UsageError: No training or experiment or training template named"),
+        (
+            "%em_status no-such-thing",
+            "UsageError: Nothing named or with id 'no-such-thing' among the trainings, experiments",
+        ),
     ],
 )
 def test_errors_are_one_line_saying_what_to_do(kernel, api, line, message):
@@ -234,3 +237,40 @@ def test_train_from_a_template(kernel, api, tmp_path):
     assert "template says --depth 4" in reply.stdout and "Training 'cell-from-template' COMPLETE" in reply.stdout, reply
     missing = kernel.execute("%%em_train --experiment magic3 --template nope\nprint(1)\n")
     assert missing.stderr.startswith("UsageError: No training template named 'nope'; the templates are: ")
+
+
+PIPELINE = """
+from kfp import dsl
+
+@dsl.component
+def add(a: int, b: int) -> int:
+    return a + b
+
+@dsl.component
+def double(x: int) -> int:
+    return 2 * x
+
+@dsl.pipeline(name="cell-adder")
+def adder(x: int = 1):
+    double(x=add(a=x, b=2).output)
+
+not_a_pipeline = 3
+"""
+
+
+def test_pipeline_from_a_cell_is_uploaded_and_run(kernel, api):
+    assert kernel.execute(PIPELINE).status == "ok"
+    reply = kernel.execute("run = %em_pipeline adder --run first-adder --experiment cell-pipes --param x=5 --wait")
+    assert reply.status == "ok", reply
+    assert "Uploaded pipeline 'cell-adder'" in reply.stdout
+    assert "task add: SUCCEEDED" in reply.stdout and "task double: SUCCEEDED" in reply.stdout
+    assert "Run 'first-adder' COMPLETE." in reply.stdout
+    outputs = kernel.execute("print(run.outputs('add'), run.outputs('double'))")
+    assert outputs.stdout.strip() == "{'Output': 7} {'Output': 14}"
+    pipeline = api.get("/pipelines", params={"pipelineNameList": "cell-adder"})["pipelineList"][0]
+    assert [p["parameterName"] for p in pipeline["pipelineParameterSpecList"]] == ["x"]
+
+    again = kernel.execute("%em_pipeline not_a_pipeline")
+    assert again.stderr.startswith("UsageError: 'not_a_pipeline' is not a pipeline: decorate it with @dsl.pipeline")
+    missing = kernel.execute("%em_pipeline adder --run")
+    assert missing.stderr.startswith("UsageError: Missing --experiment NAME")

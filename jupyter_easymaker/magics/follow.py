@@ -47,17 +47,17 @@ def wait_and_stream(training: Training) -> Training:
     return training
 
 
-def stop_or_detach(training: Training) -> None:
+def stop_or_detach(work, what: str = "training") -> None:
+    """After Ctrl-C while waiting: stop the work too, or only stop watching it (anything with name/status/stop())."""
     try:
-        answer = input(f"Interrupted. Stop training '{training.name}' too, or only detach? [s]top / [d]etach: ")
+        answer = input(f"Interrupted. Stop {what} '{work.name}' too, or only detach? [s]top / [d]etach: ")
     except (StdinNotImplementedError, EOFError, KeyboardInterrupt):
         answer = "detach"
     if answer.strip().lower().startswith("s"):
-        training.stop()
-        print(f"Stopping '{training.name}' ({training.status}).", flush=True)
+        work.stop()
+        print(f"Stopping '{work.name}' ({work.status}).", flush=True)
     else:
-        print(f"Detached; '{training.name}' keeps running: %em_status {training.name} or %em_logs {training.name} "
-              "--follow to see it again.", flush=True)  # fmt: skip
+        print(f"Detached; '{work.name}' keeps running: %em_status {work.name} shows it again.", flush=True)
 
 
 def summary(training: Training) -> str:

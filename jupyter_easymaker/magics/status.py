@@ -16,54 +16,42 @@ from .follow import follow, print_new_logs
 
 @dataclass(frozen=True)
 class Kind:
-    """A kind of resource `%em_status` lists and finds. A resource family adds one to `KINDS`."""
+    """A kind of resource `%em_status` lists and finds, read from its API list (`<key>Name`, `<key>Id`,
+    `<key>StatusCode`). A resource family adds one to `KINDS`; `handle` turns its JSON into the user's object."""
 
     name: str
-    rows: Callable[[EasyMakerClient], list[dict]]  # {name, status, created, id, experiment}
-    find: Callable[[EasyMakerClient, str], Any]  # the object for a name or id, or None
+    key: str  # the wire prefix: "training" for trainingName, trainingId, trainingStatusCode
+    listing: Callable[[EasyMakerClient], list[dict]]
+    handle: Callable[[EasyMakerClient, dict], Any] = lambda em, data: data
+
+    def rows(self, em: EasyMakerClient) -> list[dict]:
+        key = self.key
+        return [
+            {"name": r[f"{key}Name"], "status": r.get(f"{key}StatusCode") or "", "created": r.get("createdDatetime"),
+             "experiment": (r.get("experiment") or {}).get("experimentName") or r.get("experimentName"),
+             "id": r[f"{key}Id"]}
+            for r in self.listing(em)
+        ]  # fmt: skip
+
+    def find(self, em: EasyMakerClient, name_or_id: str) -> Any:
+        found = [r for r in self.listing(em) if name_or_id in (r[f"{self.key}Name"], r[f"{self.key}Id"])]
+        return self.handle(em, found[0]) if found else None
 
 
-def _training_rows(em: EasyMakerClient) -> list[dict]:
-    return [
-        {"name": t["trainingName"], "status": t["trainingStatusCode"], "created": t["createdDatetime"],
-         "experiment": (t.get("experiment") or {}).get("experimentName"), "id": t["trainingId"]}
-        for t in em.trainings()
-    ]  # fmt: skip
+def _pipeline_run(em: EasyMakerClient, data: dict) -> Any:
+    from ..client.pipelines import PipelineRun
 
-
-def _experiment_rows(em: EasyMakerClient) -> list[dict]:
-    return [
-        {"name": e["experimentName"], "status": e["experimentStatusCode"], "created": e["createdDatetime"],
-         "experiment": e["experimentName"], "id": e["experimentId"]}
-        for e in em.experiments()
-    ]  # fmt: skip
-
-
-def _template_rows(em: EasyMakerClient) -> list[dict]:
-    return [
-        {"name": t["trainingTemplateName"], "status": t.get("trainingTemplateStatusCode") or "", "id":
-         t["trainingTemplateId"], "created": t["createdDatetime"], "experiment": None}
-        for t in em.templates()
-    ]  # fmt: skip
-
-
-def _find_training(em: EasyMakerClient, key: str) -> Training | None:
-    found = em.trainings(name=[key]) or [t for t in em.trainings() if t["trainingId"] == key]
-    return em.training_handle(found[0]) if found else None
-
-
-def _find_experiment(em: EasyMakerClient, key: str) -> dict | None:
-    return next((e for e in em.experiments() if key in (e["experimentName"], e["experimentId"])), None)
-
-
-def _find_template(em: EasyMakerClient, key: str) -> dict | None:
-    return next((t for t in em.templates() if key in (t["trainingTemplateName"], t["trainingTemplateId"])), None)
+    return PipelineRun(em, data)
 
 
 KINDS: list[Kind] = [
-    Kind("training", _training_rows, _find_training),
-    Kind("experiment", _experiment_rows, _find_experiment),
-    Kind("training template", _template_rows, _find_template),
+    Kind("training", "training", lambda em: em.trainings(), lambda em, data: em.training_handle(data)),
+    Kind("experiment", "experiment", lambda em: em.experiments()),
+    Kind("training template", "trainingTemplate", lambda em: em.templates()),
+    Kind("pipeline run", "pipelineRun", lambda em: em.pipeline_runs(), _pipeline_run),
+    Kind("pipeline", "pipeline", lambda em: em.pipelines(), lambda em, data: em.pipeline_handle(data)),
+    Kind("recurring run", "pipelineRecurringRun", lambda em: em.recurring_runs()),
+    Kind("notebook", "notebook", lambda em: em.notebooks()),
 ]
 
 
@@ -85,13 +73,15 @@ def find(em: EasyMakerClient, key: str, kind: str | None = None) -> Any:
         found = candidate.find(em, key)
         if found is not None:
             return found
-    what = " or ".join(k.name for k in kinds)
-    raise UsageError(f"No {what} named or with id '{key}'. %em_status lists them all.")
+    if len(kinds) == 1:
+        raise UsageError(f"No {kinds[0].name} named or with id '{key}'. %em_status lists them all.")
+    looked = ", ".join(f"{k.name}s" for k in kinds)
+    raise UsageError(f"Nothing named or with id '{key}' among the {looked}. %em_status lists them all.")
 
 
 def find_training(key: str) -> Training:
     em = client()
-    training = _find_training(em, key)
+    training = KINDS[0].find(em, key)
     if training is None:
         recent = ", ".join(t["trainingName"] for t in em.trainings()[:10]) or "none yet"
         raise UsageError(f"No training named or with id '{key}'; recent trainings: {recent}.")
