@@ -203,11 +203,17 @@ def test_lifecycle_storage_proxy_and_restart(server_factory, tmp_path, reap_note
     assert changed["flavor"]["name"] == "m2.c4m8"
     assert api.call("PUT", f"/notebooks/{notebook_id}/reboot")[0] == 409
 
-    # start again: the data storage is kept, the boot area is not
+    # start again: the data storage is kept, the boot area is not, and the notebook's start-up scripts run first
+    script = data_dir / "cont-init.d" / "10-hello.sh"
+    script.parent.mkdir()
+    script.write_text("#!/bin/sh\necho hello from cont-init\n")
+    script.chmod(0o755)
     assert api.put(f"/notebooks/{notebook_id}/start")["notebook"]["notebookStatusCode"] == "START IN PROGRESS"
     notebook, seen = wait_status(api, notebook_id, ("ACTIVE (HEALTHY)", "START FAILED"))
     assert seen[-1] == "ACTIVE (HEALTHY)", notebook["statusReason"]
     assert (data_dir / "kept.txt").read_text() == "data storage"
+    assert (data_dir / "cont-init.d" / "10-hello.sh.output").read_text() == "hello from cont-init\n"
+    assert "10-hello.sh exited with code 0" in (data_dir / "cont-init.output").read_text()
     assert not (home / "scratch.txt").exists()
     assert (data_dir / "shared" / "shared.txt").exists()
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psutil
 
+from ...pod import continit
 from ...storage import StorageConfig, StorageError, resolve
 from ..base import NotebookSpec
 from .launch import free_port
@@ -115,6 +116,8 @@ class Supervisor:
                 f"The Python environment for image '{self.spec.image.name}' ({self.python}) does not exist; "
                 "fix EasyMakerApp.image_environments."
             )
+        # as the notebook pod does: its start-up scripts first, then the server, which offers custom-conda-envs/
+        continit.run_all(self.nb.data)
         port, token = free_port(), secrets.token_urlsafe(32)
         command = [
             self.python, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}", "--port-retries=0",
@@ -123,6 +126,11 @@ class Supervisor:
             "--ServerApp.jpserver_extensions=jupyter_easymaker=False",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]  # fmt: skip
+        if self._has_env_kernels():
+            command += [
+                "--ServerApp.kernel_spec_manager_class=jupyter_easymaker.pod.kernels.EnvKernelSpecManager",
+                f"--EnvKernelSpecManager.easymaker_data_dir={self.nb.data}",
+            ]
         if os.geteuid() == 0:
             command.append("--allow-root")
         with open(self.nb.log, "ab") as log:
@@ -144,6 +152,13 @@ class Supervisor:
         )
         os.chmod(self.nb.server, 0o600)
         return server
+
+    def _has_env_kernels(self) -> bool:
+        """Whether the image's Python can load the kernel spec manager that offers custom-conda-envs/ as kernels."""
+        if Path(self.python).resolve() == Path(sys.executable).resolve():
+            return True
+        probe = [self.python, "-c", "import jupyter_easymaker.pod.kernels"]
+        return subprocess.run(probe, capture_output=True, timeout=60).returncode == 0
 
     def supervise(self, server: subprocess.Popen) -> str:
         sampler = UsageSampler(self.nb.usage, server.pid)
