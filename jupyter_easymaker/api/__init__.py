@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tornado import web
 
-from . import catalog, experiments, logs, openapi, templates, trainings
+from . import catalog, experiments, logs, openapi, templates, trainings, ui
 from .base import ApiHandler, endpoint
 
 API_ROOT = "easymaker"
@@ -52,6 +52,7 @@ def routes(base_url: str) -> list[tuple[str, type]]:
     found = [route for family in FAMILIES for route in family.routes(prefix)]
     return [
         *found,
+        *ui.routes(root),
         (f"{root}/v1.0/info", InfoHandler),
         (f"{root}/openapi.json", openapi.OpenApiHandler),
         (f"{root}/nhn-api-gateway", RegionProbeHandler),

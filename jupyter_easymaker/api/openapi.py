@@ -204,7 +204,29 @@ def response_schemas() -> dict[str, dict]:
         "Metric": obj({"name": STRING, "step": INTEGER, "value": NUMBER, "time": TIME}),
         "MetricSummary": obj({"name": STRING, "min": NUMBER, "max": NUMBER, "latest": NUMBER, "count": INTEGER}),
         "Usage": obj({"time": TIME, "cpuPercent": NUMBER, "memoryBytes": INTEGER}),
+        "UiKind": ui_kind_schema(),
     }
+
+
+def ui_kind_schema() -> dict:
+    strings = {"type": "array", "items": STRING}
+    by_field = {"type": "object", "additionalProperties": STRING}
+    choice = obj({"path": STRING, "listKey": STRING, "value": STRING, "label": STRING})
+    return obj({
+        "kind": STRING, "label": STRING, "singular": STRING,
+        "path": {**STRING, "description": "Relative to easymaker/v1.0/appkeys/{appkey}/"},
+        "listKey": STRING, "itemKey": STRING, "idField": STRING, "nameField": STRING, "statusField": nullable(STRING),
+        "createSchema": {**STRING, "description": "A components/schemas name of this document"},
+        "actions": {"type": "array", "items": {"enum": ["create", "copy", "stop", "delete", "tensorboard"]}},
+        "tabs": {"type": "array", "items": {"enum": ["information", "hyperparameters", "logs", "metrics",
+                                                     "monitoring", "trainings"]}},
+        "statusTones": {"type": "object", "additionalProperties": {"enum": ["running", "complete", "failed",
+                                                                            "stopped"]}},
+        "stoppable": strings, "deletable": {**strings, "description": "Empty: any status"},
+        "copyFrom": {**by_field, "description": "Form field -> dotted path of its value in the item"},
+        "choices": {"type": "object", "additionalProperties": choice}, "titles": by_field, "order": strings,
+        "hidden": strings, "columns": strings,
+    })  # fmt: skip
 
 
 # -- operations --------------------------------------------------------------------------------------------------------
@@ -325,6 +347,9 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         {"info": obj({"version": {"type": "string"}, "backend": {"type": "string"},
                       "defaultAppkey": {"type": "string"}, "region": {"type": "string"}},
                      ["version", "backend", "defaultAppkey", "region"])}),
+    ("/easymaker/v1.0/ui/kinds", "get"): Op(
+        "listUiKinds", "The resource kinds the JupyterLab sidebar lists, with their forms' schemas, actions and tabs",
+        {"kindList": array("UiKind")}),
     ("/easymaker/openapi.json", "get"): Op("getOpenApi", "This OpenAPI document", {},
                                            plain={"type": "object", "description": "OpenAPI 3.1"}),
     ("/easymaker/nhn-api-gateway", "get"): Op("probeRegion", "Answers when the API is up (the SDK checks it)", {},
@@ -341,6 +366,7 @@ TAGS = {
     "trainings": "Trainings, their metrics and resource usage",
     "logs": "Log records of trainings",
     "service": "The API itself",
+    "ui": "What the JupyterLab sidebar shows",
 }
 MODULE_TAGS = {"templates": "training-templates", "openapi": "service", "api": "service"}
 
