@@ -68,7 +68,9 @@ class Kind:
     columns: tuple[str, ...] = ()  # extra fields shown in the list row
 
     def to_wire(self) -> dict:
-        return {_camel(k): v for k, v in asdict(self).items()}
+        wire = {_camel(k): v for k, v in asdict(self).items()}
+        wire["choices"] = {name: {_camel(k): v for k, v in asdict(c).items()} for name, c in self.choices.items()}
+        return wire
 
 
 def _camel(name: str) -> str:
@@ -79,6 +81,7 @@ def _camel(name: str) -> str:
 EXPERIMENT = Choice("experiments", "experimentList", "experimentId", "experimentName")
 IMAGE = Choice("images?groupTypeCodeList=TRAINING", "imageList", "imageId", "imageName")
 FLAVOR = Choice("flavors", "flavorList", "id", "name")
+TEMPLATE = Choice("training-templates", "trainingTemplateList", "trainingTemplateId", "trainingTemplateName")
 ALGORITHM = Choice("algorithms", "algorithmList", "algorithmId", "algorithmName")
 
 #: Training settings as the console guide's Create Training page labels them.
@@ -129,11 +132,11 @@ KINDS: tuple[Kind, ...] = (
         status_tones=tones(TrainingStatus), stoppable=tuple(s.value for s in TRAINING_STOPPABLE),
         deletable=tuple(s.value for s in TRAINING_FINAL),
         copy_from={**CONFIG_COPY, "experimentId": "experiment.experimentId"},
-        choices={**CONFIG_CHOICES, "experimentId": EXPERIMENT},
+        choices={**CONFIG_CHOICES, "experimentId": EXPERIMENT, "trainingTemplateId": TEMPLATE},
         titles={**CONFIG_TITLES, "trainingName": "Training name", "experimentId": "Experiment",
                 "experimentName": "New experiment name", "experimentDescription": "New experiment description",
                 "trainingTemplateId": "Training template"},
-        order=("trainingName", "description", "experimentId", "experimentName", "experimentDescription",
+        order=("trainingTemplateId", "trainingName", "description", "experimentId", "experimentName", "experimentDescription",
                *CONFIG_ORDER),
         hidden=PIPELINE_FIELDS,
     ),

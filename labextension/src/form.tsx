@@ -111,6 +111,8 @@ function CreateForm(props: {
               setServerErrors(undefined);
             }}
             tagName="div"
+            formContext={{ defaultFormData: {} }}
+            compact
           />
           <div className="jp-EasyMaker-form-buttons">
             <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={busy}>

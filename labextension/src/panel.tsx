@@ -5,6 +5,7 @@ import React from 'react';
 import { EasyMakerApi, Json } from './api';
 import { ErrorNote, StatusBadge, VirtualList } from './components';
 import { age, IKind, itemId, itemName, itemStatus } from './registry';
+import { humanize } from './schema';
 
 export const REFRESH_MS = 2000;
 const ROW_HEIGHT = 44;
@@ -140,8 +141,8 @@ function Panel(props: { api: EasyMakerApi; actions: IPanelActions; refresh: { bu
               <span className="jp-EasyMaker-row-meta">
                 <StatusBadge kind={kind} status={itemStatus(kind, item)} />
                 {kind.columns.map(column => (
-                  <span key={column} className="jp-EasyMaker-row-column" title={column}>
-                    {String(item[column] ?? '')}
+                  <span key={column} className="jp-EasyMaker-row-column">
+                    {humanize(column)}: {String(item[column] ?? '-')}
                   </span>
                 ))}
                 <span className="jp-EasyMaker-age" title={item.createdDatetime}>

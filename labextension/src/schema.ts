@@ -82,15 +82,22 @@ export function formSpec(kind: IKind, openapi: Json, options: IChoiceOptions = {
   }
   const schema = titled(resolve(raw, components), kind.titles);
   delete schema.title;
-  for (const [field, list] of Object.entries(options)) {
-    const property = schema.properties[field];
-    if (property && list.length) {
-      property.oneOf = list.map(o => ({ const: o.value, title: o.label }));
+  // Hidden fields (set by other parts, e.g. pipelines) and fixed ones (a `const`) are not the user's to fill.
+  for (const [field, property] of Object.entries<Json>(schema.properties)) {
+    if (kind.hidden.includes(field) || 'const' in property) {
+      delete schema.properties[field];
     }
   }
   const uiSchema: Json = { 'ui:order': [...kind.order.filter(f => f in schema.properties), '*'] };
-  for (const field of kind.hidden) {
-    uiSchema[field] = { 'ui:widget': 'hidden' };
+  // Pick lists as enum + labels (an optional `oneOf` of consts would default to its first entry).
+  for (const [field, list] of Object.entries(options)) {
+    const property = schema.properties[field];
+    if (property && list.length) {
+      property.enum = list.map(o => o.value);
+      // Both spellings: the lab's rjsf reads `enumNames` in the schema, newer ones `ui:enumNames`.
+      property.enumNames = list.map(o => o.label);
+      uiSchema[field] = { 'ui:enumNames': property.enumNames };
+    }
   }
   for (const [field, property] of Object.entries<Json>(schema.properties)) {
     if (property.type === 'string' && (property.maxLength ?? 0) > 255) {

@@ -83,6 +83,8 @@ def lab(browser, lab_server, artifacts, request):
     yield page
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
         page.screenshot(path=str(artifacts / f"failed-{request.node.name}.png"))
+        notes = page.locator(".jp-EasyMaker-error").all_inner_texts()
+        (artifacts / f"failed-{request.node.name}.txt").write_text("\n".join(notes))
     context.close()
     assert not [e for e in errors if "easymaker" in e.lower()], errors
 
