@@ -150,12 +150,13 @@ class PostgresServer:
 
 def clone_trainings(database_url: str, training_id: str, count: int, prefix: str = "bulk") -> list[str]:
     """`count` finished copies of a finished training, written straight into the store (for list-size tests and
-    benchmarks: a thousand real runs would take minutes). Names are `{prefix}-0000` …; returns the new ids."""
+    benchmarks: a thousand real runs would take minutes). Names are `{prefix}-0000` …, oldest first, all older than
+    the training copied; returns the new ids."""
     from datetime import timedelta
 
     from sqlalchemy import inspect
 
-    from .platform import new_id, now
+    from .platform import new_id
     from .store.db import Store
     from .store.models import TrainingRow
 
@@ -166,7 +167,7 @@ def clone_trainings(database_url: str, training_id: str, count: int, prefix: str
             assert source is not None, f"no training {training_id}"
             columns = [c.key for c in inspect(TrainingRow).mapper.column_attrs]
             values = {key: getattr(source, key) for key in columns}
-            start, ids = now(), []
+            start, ids = source.created_at, []
             for i in range(count):
                 ids.append(new_id())
                 when = start - timedelta(seconds=count - i)
