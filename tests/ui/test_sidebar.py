@@ -51,6 +51,49 @@ def pick(form, field: str, value: str) -> None:
     select.select_option(label=label)
 
 
+def set_theme(lab: Page, theme: str) -> None:
+    lab.evaluate("theme => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", theme)
+    expect(lab.locator("#jupyterlab-splash")).to_have_count(0)  # the splash shown while the theme loads
+
+
+def test_template_from_its_form_and_copied(lab: Page, lab_api, tmp_path):
+    source = write_script(tmp_path / "src", SCRIPT)
+    show_kind(lab, "Training templates")
+    panel(lab).get_by_role("button", name=re.compile("Create")).click()
+    form = current_form(lab)
+    form.locator("#root_trainingTemplateName").fill("ui-template")
+    pick(form, "imageId", "Ubuntu 22.04 CPU PyTorch Training")
+    pick(form, "flavorId", "m2.c2m4")
+    form.locator("#root_sourceDirUri").fill(str(source))
+    form.locator("#root_entryPoint").fill("train.py")
+    form.locator("#root_timeoutMinutes").fill("0")
+    expect(field_errors(form, "timeoutMinutes")).to_contain_text("1")
+    form.locator("#root_timeoutMinutes").fill("30")
+    hyperparameters = form.locator(".jp-arrayFieldWrapper", has=lab.locator("#root_hyperparameterList__title"))
+    hyperparameters.get_by_title("Add item").click()
+    form.locator("#root_hyperparameterList_0_parameterName").fill("learning_rate")
+    form.locator("#root_hyperparameterList_0_parameterValue").fill("0.01")
+    form.get_by_role("button", name="Create training template").click()
+    detail = current_detail(lab)
+    expect(detail.locator("h1")).to_have_text("ui-template")
+    detail.get_by_role("tab", name="Hyperparameters").click()
+    expect(detail.locator(".jp-EasyMaker-tabpanel")).to_contain_text("learning_rate")
+    expect(row(lab, "ui-template")).to_be_visible()
+
+    detail.get_by_role("button", name="Copy").click()
+    form = current_form(lab)
+    expect(form.locator("#root_trainingTemplateName")).to_have_value("ui-template-copy")
+    expect(form.locator("#root_hyperparameterList_0_parameterValue")).to_have_value("0.01")
+    expect(form.locator("#root_timeoutMinutes")).to_have_value("30")
+    form.get_by_role("button", name="Create training template").click()
+    expect(current_detail(lab).locator("h1")).to_have_text("ui-template-copy")
+    expect(row(lab, "ui-template-copy")).to_be_visible()
+    copied = lab_api.get("/training-templates", params={"trainingTemplateNameList": "ui-template-copy"})
+    template = copied["trainingTemplateList"][0]
+    assert template["hyperparameterList"] == [{"parameterName": "learning_rate", "parameterValue": "0.01"}]
+    assert template["sourceDirUri"] == str(source) and template["timeoutMinutes"] == 30
+
+
 def test_create_watch_logs_copy_delete(lab: Page, lab_api, lab_server, artifacts, tmp_path):
     source = write_script(tmp_path / "src", SCRIPT)
     output = tmp_path / "out"
@@ -117,7 +160,13 @@ def test_create_watch_logs_copy_delete(lab: Page, lab_api, lab_server, artifacts
     detail.get_by_role("tab", name="Logs").click()
     expect(lines).to_contain_text("ui-training finished")
     lab.screenshot(path=str(artifacts / "panel-and-logs.png"))
-    lab.screenshot(path=str(artifacts / "docs-sidebar.png"))
+
+    # Readable in the dark theme too (the same screen, for a look at the artifact).
+    set_theme(lab, "JupyterLab Dark")
+    expect(lab.locator("body[data-jp-theme-light='false']")).to_have_count(1)
+    lab.screenshot(path=str(artifacts / "panel-and-logs-dark.png"))
+    set_theme(lab, "JupyterLab Light")
+    expect(lab.locator("body[data-jp-theme-light='true']")).to_have_count(1)
 
     # TensorBoard opens in a lab tab (its content is another part's job).
     detail.get_by_role("button", name="TensorBoard").click()
