@@ -43,8 +43,11 @@ function Panel(props: { api: EasyMakerApi; actions: IPanelActions; refresh: { bu
     let stopped = false;
     let timer = 0;
     const load = async () => {
+      const started = Date.now();
+      let took = 0;
       try {
         const list = await api.list(kind);
+        took = Date.now() - started;
         if (!stopped) {
           setItems(current => ({ ...current, [kind.kind]: list }));
           setNow(Date.now());
@@ -56,7 +59,9 @@ function Panel(props: { api: EasyMakerApi; actions: IPanelActions; refresh: { bu
         }
       }
       if (!stopped) {
-        timer = window.setTimeout(load, document.hidden ? REFRESH_MS * 5 : REFRESH_MS);
+        // A long list costs the server more to answer: poll it less often (10x the last answer's time).
+        const wait = Math.max(REFRESH_MS, 10 * took);
+        timer = window.setTimeout(load, document.hidden ? wait * 5 : wait);
       }
     };
     void load();
@@ -123,7 +128,8 @@ function Panel(props: { api: EasyMakerApi; actions: IPanelActions; refresh: { bu
       <ErrorNote error={error} />
       {kind && (
         <div className="jp-EasyMaker-count" aria-live="polite">
-          {needle ? `${shown.length} of ${all.length}` : `${all.length}`} {kind.label.toLowerCase()}
+          {needle ? `${shown.length} of ${all.length}` : `${all.length}`}{' '}
+          {all.length === 1 ? kind.singular : kind.label.toLowerCase()}
         </div>
       )}
       {kind && (
