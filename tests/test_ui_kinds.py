@@ -40,9 +40,9 @@ def test_a_kind_names_real_routes_fields_and_schemas(kinds, index, api):
     for name in (kind["idField"], kind["nameField"], *kind["columns"]):
         assert name in item, name
     create = document()["components"]["schemas"][kind["createSchema"]]
-    assert document()["paths"][f"{APP}/{kind['path']}"]["post"]["requestBody"]["content"]["application/json"][
-        "schema"
-    ]["$ref"].endswith("/" + kind["createSchema"])
+    assert document()["paths"][f"{APP}/{kind['path']}"]["post"]["requestBody"]["content"]["application/json"]["schema"][
+        "$ref"
+    ].endswith("/" + kind["createSchema"])
     fields = create["properties"]
     for name in [*kind["titles"], *kind["order"], *kind["hidden"], *kind["copyFrom"], *kind["choices"]]:
         assert name in fields, f"{kind['kind']}: {name} is not a field of {kind['createSchema']}"

@@ -136,8 +136,8 @@ KINDS: tuple[Kind, ...] = (
         titles={**CONFIG_TITLES, "trainingName": "Training name", "experimentId": "Experiment",
                 "experimentName": "New experiment name", "experimentDescription": "New experiment description",
                 "trainingTemplateId": "Training template"},
-        order=("trainingTemplateId", "trainingName", "description", "experimentId", "experimentName", "experimentDescription",
-               *CONFIG_ORDER),
+        order=("trainingTemplateId", "trainingName", "description", "experimentId", "experimentName",
+               "experimentDescription", *CONFIG_ORDER),
         hidden=PIPELINE_FIELDS,
     ),
     Kind(

@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import Api, ServerProcess  # tests/conftest.py
 
 from jupyter_easymaker.testing import TOKEN
-from conftest import Api, ServerProcess  # tests/conftest.py
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from conftest import write_script  # tests/conftest.py
 from playwright.sync_api import Page, expect
 
-from conftest import write_script  # tests/conftest.py
 from jupyter_easymaker.testing import clone_trainings
 
 COUNT = 1000

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Page, expect
-
 from conftest import write_script  # tests/conftest.py
+from playwright.sync_api import Page, expect
 
 SCRIPT = """
 import time
@@ -210,3 +209,34 @@ def test_create_watch_logs_copy_delete(lab: Page, lab_api, lab_server, artifacts
     expect(row(lab, "ui-training")).to_have_count(0)
     names = [t["trainingName"] for t in lab_api.get("/trainings")["trainingList"]]
     assert "ui-training" not in names and "ui-training-copy" in names
+
+
+def test_stop_a_running_training_and_the_delete_rule(lab: Page, lab_api, tmp_path):
+    source = write_script(tmp_path / "src", "import time\nprint('working', flush=True)\ntime.sleep(120)\n")
+    experiment = lab_api.experiment("ui-stop-experiment")
+    body = lab_api.training_body("ui-long", experiment, source, tmp_path / "out")
+    training = lab_api.post("/trainings", body)["training"]["trainingId"]
+    lab_api.wait_training(training, until=("RUNNING",))
+
+    show_kind(lab, "Trainings")
+    expect(row(lab, "ui-long").locator(".jp-EasyMaker-badge")).to_have_attribute("data-tone", "running")
+    row(lab, "ui-long").click()
+    detail = current_detail(lab)
+    expect(detail.locator("h1")).to_have_text("ui-long")
+    detail.get_by_role("tab", name="Monitoring").click()
+    # Two samples or more make a line (a sleeping process draws it flat, which counts as invisible).
+    cpu = detail.locator("figure[aria-label='CPU (%)'] polyline")
+    expect(cpu).to_have_attribute("points", re.compile(r"^\S+ \S+"), timeout=30_000)
+    expect(detail.locator("figure[aria-label='Memory (MiB)'] polyline")).to_have_attribute("points", re.compile(" "))
+
+    # A running training is not deleted: the console's rule, said before anything is sent.
+    detail.get_by_role("button", name="Delete").click()
+    expect(lab.locator(".jp-Dialog")).to_contain_text("Stop it first")
+    lab.locator(".jp-Dialog").get_by_role("button", name="Close").click()
+
+    detail.get_by_role("button", name="Stop").click()
+    lab.locator(".jp-Dialog").get_by_role("button", name="Stop").click()
+    badge = row(lab, "ui-long").locator(".jp-EasyMaker-badge")
+    expect(badge).to_have_text("STOPPED", timeout=30_000)
+    expect(badge).to_have_attribute("data-tone", "stopped")
+    expect(detail.get_by_role("button", name="Stop")).to_be_disabled()
