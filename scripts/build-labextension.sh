@@ -12,6 +12,7 @@ rm -rf lib tsconfig.tsbuildinfo ../jupyter_easymaker/labextension
 node_modules/.bin/tsc
 node node_modules/@jupyterlab/builder/lib/build-labextension.js --core-path "$core" .
 cd ..
+.venv/bin/python scripts/labextension_hash.py > jupyter_easymaker/labextension/source-hash
 # The editable install copied the previous build into the venv's share/: refresh it.
 .venv/bin/python -m pip install --quiet --no-deps -e .
 .venv/bin/jupyter labextension list 2>&1 | grep jupyter-easymaker
