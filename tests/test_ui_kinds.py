@@ -47,6 +47,10 @@ def test_a_kind_names_real_routes_fields_and_schemas(kinds, index, api):
     for name in [*kind["titles"], *kind["order"], *kind["hidden"], *kind["copyFrom"], *kind["choices"]]:
         assert name in fields, f"{kind['kind']}: {name} is not a field of {kind['createSchema']}"
     assert kind["nameField"] in fields
+    if kind["children"]:
+        child = next(k for k in kinds if k["kind"] == kind["children"])
+        query = document()["paths"][f"{APP}/{child['path']}"]["get"]["parameters"]
+        assert kind["idField"] in [p["name"] for p in query], "the children tab filters by this kind's id"
     # The list answers under the key the kind names.
     assert kind["listKey"] in api.get(f"/{kind['path']}")
 

@@ -219,13 +219,14 @@ def ui_kind_schema() -> dict:
         "createSchema": {**STRING, "description": "A components/schemas name of this document"},
         "actions": {"type": "array", "items": {"enum": ["create", "copy", "stop", "delete", "tensorboard"]}},
         "tabs": {"type": "array", "items": {"enum": ["information", "hyperparameters", "logs", "metrics",
-                                                     "monitoring", "trainings"]}},
+                                                     "monitoring", "children"]}},
         "statusTones": {"type": "object", "additionalProperties": {"enum": ["running", "complete", "failed",
                                                                             "stopped"]}},
         "stoppable": strings, "deletable": {**strings, "description": "Empty: any status"},
         "copyFrom": {**by_field, "description": "Form field -> dotted path of its value in the item"},
         "choices": {"type": "object", "additionalProperties": choice}, "titles": by_field, "order": strings,
         "hidden": strings, "columns": strings,
+        "children": {**nullable(STRING), "description": "The kind the children tab lists, filtered by this one's id"},
     })  # fmt: skip
 
 

@@ -55,7 +55,7 @@ class Kind:
     status_field: str | None
     create_schema: str  # a components/schemas name in easymaker/openapi.json
     actions: tuple[str, ...]  # of: create, copy, stop, delete, tensorboard
-    tabs: tuple[str, ...]  # of: information, hyperparameters, logs, metrics, monitoring, trainings
+    tabs: tuple[str, ...]  # of: information, hyperparameters, logs, metrics, monitoring, children
     status_tones: dict[str, str] = field(default_factory=dict)
     stoppable: tuple[str, ...] = ()  # statuses in which stop is offered
     deletable: tuple[str, ...] = ()  # statuses in which delete is offered (empty: any)
@@ -66,6 +66,8 @@ class Kind:
     order: tuple[str, ...] = ()  # fields first in the form, in this order
     hidden: tuple[str, ...] = ()  # fields the form does not show
     columns: tuple[str, ...] = ()  # extra fields shown in the list row
+    #: The kind the "children" tab lists: its items whose `{id_field}` query parameter is this item's id.
+    children: str | None = None
 
     def to_wire(self) -> dict:
         wire = {_camel(k): v for k, v in asdict(self).items()}
@@ -119,7 +121,7 @@ KINDS: tuple[Kind, ...] = (
         kind="experiments", label="Experiments", singular="experiment", path="experiments",
         list_key="experimentList", item_key="experiment", id_field="experimentId", name_field="experimentName",
         status_field="experimentStatusCode", create_schema="ExperimentCreate",
-        actions=("create", "delete", "tensorboard"), tabs=("information", "trainings"),
+        actions=("create", "delete", "tensorboard"), tabs=("information", "children"), children="trainings",
         status_tones=tones(ExperimentStatus),
         titles={"experimentName": "Experiment name", "description": "Description"},
         order=("experimentName", "description"), hidden=PIPELINE_FIELDS, columns=("trainingCount",),

@@ -22,7 +22,7 @@ const TAB_LABELS: { [tab in Tab]: string } = {
   logs: 'Logs',
   metrics: 'Metrics',
   monitoring: 'Monitoring',
-  trainings: 'Trainings'
+  children: 'Contents'
 };
 
 /** Polls `load` every `ms` while mounted; returns its last answer and error. */
@@ -278,12 +278,15 @@ function Monitoring(props: { api: EasyMakerApi; kind: IKind; id: string }): JSX.
   );
 }
 
-/** The trainings (or any kind the server offers as `trainings`) that belong to this item. */
-function Children(props: { api: EasyMakerApi; kind: IKind; id: string; actions: IDetailActions }): JSX.Element {
-  const [child, setChild] = React.useState<IKind | undefined>();
-  React.useEffect(() => {
-    void props.actions.kind('trainings').then(setChild);
-  }, []);
+/** The items of the kind's `children` kind that belong to this item (an experiment's trainings). */
+function Children(props: {
+  api: EasyMakerApi;
+  kind: IKind;
+  child: IKind | undefined;
+  id: string;
+  actions: IDetailActions;
+}): JSX.Element {
+  const child = props.child;
   const [list, error] = usePoll(
     async () => (child ? props.api.list(child, `?${props.kind.idField}=${encodeURIComponent(props.id)}`) : []),
     3000,
@@ -325,6 +328,13 @@ function Detail(props: { api: EasyMakerApi; kind: IKind; id: string; actions: ID
   const item: Json | null = body ? body[kind.itemKey] : null;
   const gone = error && /no such|not found|404/i.test(error);
   const tabs = React.useRef<(HTMLButtonElement | null)[]>([]);
+  const [child, setChild] = React.useState<IKind | undefined>();
+  React.useEffect(() => {
+    if (kind.children) {
+      void actions.kind(kind.children).then(setChild);
+    }
+  }, [kind]);
+  const tabLabel = (t: Tab) => (t === 'children' && child ? child.label : TAB_LABELS[t]);
   const onTabKey = (event: React.KeyboardEvent, index: number) => {
     const delta = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
     if (delta) {
@@ -384,7 +394,7 @@ function Detail(props: { api: EasyMakerApi; kind: IKind; id: string; actions: ID
             onClick={() => setTab(t)}
             onKeyDown={event => onTabKey(event, i)}
           >
-            {TAB_LABELS[t]}
+            {tabLabel(t)}
           </button>
         ))}
       </div>
@@ -400,7 +410,7 @@ function Detail(props: { api: EasyMakerApi; kind: IKind; id: string; actions: ID
         {tab === 'logs' && <Logs api={api} kind={kind} id={id} />}
         {tab === 'metrics' && <Metrics api={api} kind={kind} id={id} />}
         {tab === 'monitoring' && <Monitoring api={api} kind={kind} id={id} />}
-        {tab === 'trainings' && <Children api={api} kind={kind} id={id} actions={actions} />}
+        {tab === 'children' && <Children api={api} kind={kind} child={child} id={id} actions={actions} />}
       </section>
     </div>
   );

@@ -12,7 +12,7 @@ export interface IChoice {
 }
 
 export type Action = 'create' | 'copy' | 'stop' | 'delete' | 'tensorboard';
-export type Tab = 'information' | 'hyperparameters' | 'logs' | 'metrics' | 'monitoring' | 'trainings';
+export type Tab = 'information' | 'hyperparameters' | 'logs' | 'metrics' | 'monitoring' | 'children';
 
 export interface IKind {
   kind: string;
@@ -36,6 +36,8 @@ export interface IKind {
   order: string[];
   hidden: string[];
   columns: string[];
+  /** The kind the children tab lists, filtered by this item's id (`?{idField}={id}`). */
+  children: string | null;
 }
 
 export function itemId(kind: IKind, item: Json): string {
