@@ -26,9 +26,10 @@ const TAB_LABELS: { [tab in Tab]: string } = {
 };
 
 /** Polls `load` every `ms` while mounted; returns its last answer and error. */
-function usePoll<T>(load: () => Promise<T>, ms: number, deps: any[] = []): [T | null, string | null] {
+function usePoll<T>(load: () => Promise<T>, ms: number, deps: any[] = []): [T | null, string | null, number] {
   const [value, setValue] = React.useState<T | null>(null);
   const [error, setError] = React.useState<string | null>(null);
+  const [status, setStatus] = React.useState(0);
   React.useEffect(() => {
     let stopped = false;
     let timer = 0;
@@ -38,10 +39,12 @@ function usePoll<T>(load: () => Promise<T>, ms: number, deps: any[] = []): [T | 
         if (!stopped) {
           setValue(next);
           setError(null);
+          setStatus(200);
         }
       } catch (err: any) {
         if (!stopped) {
           setError(err.message);
+          setStatus(err.status ?? 0);
         }
       }
       if (!stopped && ms > 0) {
@@ -54,7 +57,7 @@ function usePoll<T>(load: () => Promise<T>, ms: number, deps: any[] = []): [T | 
       window.clearTimeout(timer);
     };
   }, deps);
-  return [value, error];
+  return [value, error, status];
 }
 
 function show(value: any): string {
@@ -324,9 +327,9 @@ function Detail(props: { api: EasyMakerApi; kind: IKind; id: string; actions: ID
   const { api, kind, id, actions } = props;
   const [tab, setTab] = React.useState<Tab>(kind.tabs[0]);
   const [bump, setBump] = React.useState(0);
-  const [body, error] = usePoll(() => api.get(`${kind.path}/${id}`), 2000, [id, bump]);
+  const [body, error, status] = usePoll(() => api.get(`${kind.path}/${id}`), 2000, [id, bump]);
   const item: Json | null = body ? body[kind.itemKey] : null;
-  const gone = error && /no such|not found|404/i.test(error);
+  const gone = status === 404;
   const tabs = React.useRef<(HTMLButtonElement | null)[]>([]);
   const [child, setChild] = React.useState<IKind | undefined>();
   React.useEffect(() => {

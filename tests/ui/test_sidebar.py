@@ -129,6 +129,8 @@ def test_create_watch_logs_copy_delete(lab: Page, lab_api, lab_server, artifacts
     form.locator("#root_modelUploadUri").fill(str(output))
     form.get_by_role("button", name="Create training").click()
     expect(field_errors(form, "sourceDirUri")).to_contain_text("does not exist")
+    form.locator("#root_sourceDirUri").scroll_into_view_if_needed()
+    lab.screenshot(path=str(artifacts / "form-server-error.png"))
     form.locator("#root_sourceDirUri").fill(str(source))
     form.get_by_role("button", name="Create training").click()
 
@@ -192,6 +194,7 @@ def test_create_watch_logs_copy_delete(lab: Page, lab_api, lab_server, artifacts
     detail = current_detail(lab)
     detail.get_by_role("tab", name="Trainings").click()
     expect(detail.locator(".jp-EasyMaker-tabpanel")).to_contain_text("ui-training-copy")
+    lab.screenshot(path=str(artifacts / "experiment-trainings.png"))
     detail.get_by_role("button", name="Delete").click()
     lab.locator(".jp-Dialog").get_by_role("button", name="OK").click()
     expect(lab.locator(".jp-Dialog")).to_contain_text("still holds 2 training")
