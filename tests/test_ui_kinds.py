@@ -44,9 +44,17 @@ def test_a_kind_names_real_routes_fields_and_schemas(kinds, index, api):
         "$ref"
     ].endswith("/" + kind["createSchema"])
     fields = create["properties"]
-    for name in [*kind["titles"], *kind["order"], *kind["hidden"], *kind["copyFrom"], *kind["choices"]]:
+    for name in [
+        *kind["titles"],
+        *kind["order"],
+        *kind["hidden"],
+        *kind["copyFrom"],
+        *kind["choices"],
+        *kind["fillFrom"],
+    ]:
         assert name in fields, f"{kind['kind']}: {name} is not a field of {kind['createSchema']}"
     assert kind["nameField"] in fields
+    assert set(kind["fillFrom"].values()) <= {k["kind"] for k in kinds}
     if kind["children"]:
         child = next(k for k in kinds if k["kind"] == kind["children"])
         query = document()["paths"][f"{APP}/{child['path']}"]["get"]["parameters"]

@@ -226,6 +226,7 @@ def ui_kind_schema() -> dict:
         "copyFrom": {**by_field, "description": "Form field -> dotted path of its value in the item"},
         "choices": {"type": "object", "additionalProperties": choice}, "titles": by_field, "order": strings,
         "hidden": strings, "columns": strings,
+        "fillFrom": {**by_field, "description": "Form field -> the kind whose picked item fills the other fields"},
         "children": {**nullable(STRING), "description": "The kind the children tab lists, filtered by this one's id"},
     })  # fmt: skip
 

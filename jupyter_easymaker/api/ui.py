@@ -66,6 +66,8 @@ class Kind:
     order: tuple[str, ...] = ()  # fields first in the form, in this order
     hidden: tuple[str, ...] = ()  # fields the form does not show
     columns: tuple[str, ...] = ()  # extra fields shown in the list row
+    #: Form field -> the kind whose item, once picked, fills the form's other fields (the console's "use a template").
+    fill_from: dict[str, str] = field(default_factory=dict)
     #: The kind the "children" tab lists: its items whose `{id_field}` query parameter is this item's id.
     children: str | None = None
 
@@ -135,6 +137,7 @@ KINDS: tuple[Kind, ...] = (
         deletable=tuple(s.value for s in TRAINING_FINAL),
         copy_from={**CONFIG_COPY, "experimentId": "experiment.experimentId"},
         choices={**CONFIG_CHOICES, "experimentId": EXPERIMENT, "trainingTemplateId": TEMPLATE},
+        fill_from={"trainingTemplateId": "training-templates"},
         titles={**CONFIG_TITLES, "trainingName": "Training name", "experimentId": "Experiment",
                 "experimentName": "New experiment name", "experimentDescription": "New experiment description",
                 "trainingTemplateId": "Training template"},

@@ -55,6 +55,32 @@ function CreateForm(props: {
     load().catch(err => setMessage(`Cannot build the form: ${err.message}`));
   }, []);
 
+  /** A picked template (any `fillFrom` field) fills the other settings; what the user typed for them is replaced. */
+  const fill = async (before: Json, after: Json) => {
+    if (!spec) {
+      return;
+    }
+    for (const [field, source] of Object.entries(kind.fillFrom || {})) {
+      if (!after[field] || after[field] === before[field]) {
+        continue;
+      }
+      try {
+        const from = (await api.kinds()).find(k => k.kind === source);
+        if (!from) {
+          continue;
+        }
+        const item = (await api.get(`${from.path}/${encodeURIComponent(after[field])}`))[from.itemKey];
+        const settings = copyData(from, item, spec.schema);
+        delete settings[from.nameField];
+        delete settings[kind.nameField];
+        delete settings.description;
+        setData(current => ({ ...current, ...settings }));
+      } catch (err: any) {
+        setMessage(`Cannot load ${field}: ${err.message}`);
+      }
+    }
+  };
+
   const submit = async () => {
     if (!spec) {
       return;
@@ -107,8 +133,10 @@ function CreateForm(props: {
             noHtml5Validate
             extraErrors={serverErrors as any}
             onChange={(event: any) => {
-              setData(event.formData);
+              const next = event.formData;
+              setData(next);
               setServerErrors(undefined);
+              void fill(data, next);
             }}
             tagName="div"
             formContext={{ defaultFormData: {} }}

@@ -36,6 +36,8 @@ export interface IKind {
   order: string[];
   hidden: string[];
   columns: string[];
+  /** Form field -> the kind whose item, once picked, fills the form's other fields. */
+  fillFrom: { [field: string]: string };
   /** The kind the children tab lists, filtered by this item's id (`?{idField}={id}`). */
   children: string | null;
 }

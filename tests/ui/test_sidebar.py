@@ -92,6 +92,17 @@ def test_template_from_its_form_and_copied(lab: Page, lab_api, tmp_path):
     assert template["hyperparameterList"] == [{"parameterName": "learning_rate", "parameterValue": "0.01"}]
     assert template["sourceDirUri"] == str(source) and template["timeoutMinutes"] == 30
 
+    # A training form that uses the template: picking it fills the settings, as the console's "use" does.
+    show_kind(lab, "Trainings")
+    panel(lab).get_by_role("button", name=re.compile("Create")).click()
+    form = current_form(lab)
+    pick(form, "trainingTemplateId", "ui-template-copy")
+    expect(form.locator("#root_sourceDirUri")).to_have_value(str(source))
+    expect(form.locator("#root_entryPoint")).to_have_value("train.py")
+    expect(form.locator("#root_hyperparameterList_0_parameterName")).to_have_value("learning_rate")
+    expect(form.locator("#root_trainingName")).to_have_value("")
+    lab.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon").click()
+
 
 def test_create_watch_logs_copy_delete(lab: Page, lab_api, lab_server, artifacts, tmp_path):
     source = write_script(tmp_path / "src", SCRIPT)
