@@ -67,12 +67,13 @@ def test_a_kind_names_real_routes_fields_and_schemas(kinds, index, api):
 def test_status_tones_cover_every_status_word(kinds, index):
     kind = kinds[index]
     if kind["statusField"] is None:
-        assert kind["statusTones"] == {} and not kind["stoppable"]
+        assert kind["statusTones"] == {} and not kind["stoppable"] and not kind["retryable"]
         return
     statuses = listed_schema(kind)["properties"][kind["statusField"]]["enum"]
     assert sorted(kind["statusTones"]) == sorted(statuses)
     assert set(kind["statusTones"].values()) <= set(TONES)
-    assert set(kind["stoppable"]) <= set(statuses) and set(kind["deletable"]) <= set(statuses)
+    for offered in ("stoppable", "retryable", "deletable"):
+        assert set(kind[offered]) <= set(statuses), offered
 
 
 def test_console_colours():

@@ -54,10 +54,11 @@ class Kind:
     name_field: str
     status_field: str | None
     create_schema: str  # a components/schemas name in easymaker/openapi.json
-    actions: tuple[str, ...]  # of: create, copy, stop, delete, tensorboard
+    actions: tuple[str, ...]  # of: create, copy, stop, retry, delete, tensorboard
     tabs: tuple[str, ...]  # of: information, hyperparameters, logs, metrics, monitoring, children
     status_tones: dict[str, str] = field(default_factory=dict)
     stoppable: tuple[str, ...] = ()  # statuses in which stop is offered
+    retryable: tuple[str, ...] = ()  # statuses in which retry (PUT {path}/{id}/retry) is offered
     deletable: tuple[str, ...] = ()  # statuses in which delete is offered (empty: any)
     #: Create-form field -> where a copy takes its value from in the item's JSON (dotted path), besides same names.
     copy_from: dict[str, str] = field(default_factory=dict)
@@ -123,8 +124,8 @@ KINDS: tuple[Kind, ...] = (
         kind="experiments", label="Experiments", singular="experiment", path="experiments",
         list_key="experimentList", item_key="experiment", id_field="experimentId", name_field="experimentName",
         status_field="experimentStatusCode", create_schema="ExperimentCreate",
-        actions=("create", "delete", "tensorboard"), tabs=("information", "children"), children="trainings",
-        status_tones=tones(ExperimentStatus),
+        actions=("create", "retry", "delete", "tensorboard"), tabs=("information", "children"), children="trainings",
+        status_tones=tones(ExperimentStatus), retryable=(ExperimentStatus.CREATE_FAILED.value,),
         titles={"experimentName": "Experiment name", "description": "Description"},
         order=("experimentName", "description"), hidden=PIPELINE_FIELDS, columns=("trainingCount",),
     ),

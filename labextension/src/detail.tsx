@@ -4,12 +4,13 @@ import React from 'react';
 
 import { EasyMakerApi, Json } from './api';
 import { ErrorNote, ISeries, LineChart, StatusBadge } from './components';
-import { canDelete, canStop, IKind, itemId, itemName, itemStatus, Tab } from './registry';
+import { canDelete, canRetry, canStop, IKind, itemId, itemName, itemStatus, Tab } from './registry';
 import { humanize } from './schema';
 
 export interface IDetailActions {
   copy(kind: IKind, item: Json): void;
   stop(kind: IKind, item: Json): Promise<void>;
+  retry(kind: IKind, item: Json): Promise<void>;
   remove(kind: IKind, item: Json): Promise<boolean>;
   tensorboard(kind: IKind, item: Json): void;
   open(kind: IKind, item: Json): void;
@@ -364,6 +365,16 @@ function Detail(props: { api: EasyMakerApi; kind: IKind; id: string; actions: ID
               onClick={() => actions.stop(kind, item).then(() => setBump(b => b + 1))}
             >
               Stop
+            </button>
+          )}
+          {item && kind.actions.includes('retry') && (
+            <button
+              className="jp-mod-styled"
+              disabled={!canRetry(kind, item)}
+              title={`Offered in ${kind.retryable.join(', ')}`}
+              onClick={() => actions.retry(kind, item).then(() => setBump(b => b + 1))}
+            >
+              Retry
             </button>
           )}
           {item && kind.actions.includes('tensorboard') && (

@@ -93,6 +93,15 @@ class Controller implements IDetailActions {
     this.panel?.refresh();
   }
 
+  async retry(kind: IKind, item: Json): Promise<void> {
+    try {
+      await this.api.put(`${kind.path}/${itemId(kind, item)}/retry`);
+    } catch (err: any) {
+      await showErrorMessage(`Cannot retry ${itemName(kind, item)}`, err.message);
+    }
+    this.panel?.refresh();
+  }
+
   async remove(kind: IKind, item: Json): Promise<boolean> {
     const name = itemName(kind, item);
     if (!canDelete(kind, item)) {

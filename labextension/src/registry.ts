@@ -11,7 +11,7 @@ export interface IChoice {
   label: string;
 }
 
-export type Action = 'create' | 'copy' | 'stop' | 'delete' | 'tensorboard';
+export type Action = 'create' | 'copy' | 'stop' | 'retry' | 'delete' | 'tensorboard';
 export type Tab = 'information' | 'hyperparameters' | 'logs' | 'metrics' | 'monitoring' | 'children';
 
 export interface IKind {
@@ -29,6 +29,7 @@ export interface IKind {
   tabs: Tab[];
   statusTones: { [status: string]: string };
   stoppable: string[];
+  retryable: string[];
   deletable: string[];
   copyFrom: { [field: string]: string };
   choices: { [field: string]: IChoice };
@@ -57,6 +58,11 @@ export function itemStatus(kind: IKind, item: Json): string | null {
 export function canStop(kind: IKind, item: Json): boolean {
   const status = itemStatus(kind, item);
   return kind.actions.includes('stop') && status !== null && kind.stoppable.includes(status);
+}
+
+export function canRetry(kind: IKind, item: Json): boolean {
+  const status = itemStatus(kind, item);
+  return kind.actions.includes('retry') && status !== null && kind.retryable.includes(status);
 }
 
 export function canDelete(kind: IKind, item: Json): boolean {

@@ -118,6 +118,7 @@ def test_create_watch_logs_copy_delete(lab: Page, lab_api, lab_server, artifacts
     detail = current_detail(lab)
     expect(detail.locator("h1")).to_have_text("ui-experiment")
     expect(detail.locator(".jp-EasyMaker-detail-header .jp-EasyMaker-badge")).to_have_text("ACTIVE", timeout=30_000)
+    expect(detail.get_by_role("button", name="Retry")).to_be_disabled()  # only a CREATE FAILED one is retried
     expect(row(lab, "ui-experiment")).to_be_visible()
     experiment_id = lab_api.get("/experiments", params={"experimentNameList": "ui-experiment"})["experimentList"][0][
         "experimentId"
