@@ -146,3 +146,33 @@ class PostgresServer:
             self.proc.send_signal(signal.SIGINT)  # fast shutdown: does not wait for clients to leave
             self.proc.wait(30)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def clone_trainings(database_url: str, training_id: str, count: int, prefix: str = "bulk") -> list[str]:
+    """`count` finished copies of a finished training, written straight into the store (for list-size tests and
+    benchmarks: a thousand real runs would take minutes). Names are `{prefix}-0000` …, oldest first, all older than
+    the training copied; returns the new ids."""
+    from datetime import timedelta
+
+    from sqlalchemy import inspect
+
+    from .platform import new_id
+    from .store.db import Store
+    from .store.models import TrainingRow
+
+    store = Store(database_url)
+    try:
+        with store.session() as session:
+            source = session.get(TrainingRow, training_id)
+            assert source is not None, f"no training {training_id}"
+            columns = [c.key for c in inspect(TrainingRow).mapper.column_attrs]
+            values = {key: getattr(source, key) for key in columns}
+            start, ids = source.created_at, []
+            for i in range(count):
+                ids.append(new_id())
+                when = start - timedelta(seconds=count - i)
+                session.add(TrainingRow(**{**values, "id": ids[-1], "name": f"{prefix}-{i:04d}",
+                                           "created_at": when, "updated_at": when}))  # fmt: skip
+    finally:
+        store.close()
+    return ids

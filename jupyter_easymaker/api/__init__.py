@@ -16,6 +16,7 @@ from . import (
     templates,
     tensorboard,
     trainings,
+    ui,
 )
 from .base import ApiHandler, endpoint
 
@@ -67,6 +68,7 @@ def routes(base_url: str) -> list[tuple[str, type]]:
     found = [route for family in FAMILIES for route in family.routes(prefix)]
     return [
         *found,
+        *ui.routes(root),
         (f"{root}/v1.0/info", InfoHandler),
         (f"{root}/openapi.json", openapi.OpenApiHandler),
         (f"{root}/nhn-api-gateway", RegionProbeHandler),

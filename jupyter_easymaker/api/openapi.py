@@ -327,6 +327,7 @@ def response_schemas() -> dict[str, dict]:
             },
             ["status", "log"],
         ),
+        "UiKind": ui_kind_schema(),
     }
 
 
@@ -400,6 +401,29 @@ def pipeline_schemas() -> dict[str, dict]:
             "outputArtifactList": {"type": "array", "items": artifact}, "hasLog": BOOLEAN,
         }),
     }  # fmt: skip
+
+
+def ui_kind_schema() -> dict:
+    strings = {"type": "array", "items": STRING}
+    by_field = {"type": "object", "additionalProperties": STRING}
+    choice = obj({"path": STRING, "listKey": STRING, "value": STRING, "label": STRING})
+    return obj({
+        "kind": STRING, "label": STRING, "singular": STRING,
+        "path": {**STRING, "description": "Relative to easymaker/v1.0/appkeys/{appkey}/"},
+        "listKey": STRING, "itemKey": STRING, "idField": STRING, "nameField": STRING, "statusField": nullable(STRING),
+        "createSchema": {**STRING, "description": "A components/schemas name of this document"},
+        "actions": {"type": "array", "items": {"enum": ["create", "copy", "stop", "retry", "delete", "tensorboard"]}},
+        "tabs": {"type": "array", "items": {"enum": ["information", "hyperparameters", "logs", "metrics",
+                                                     "monitoring", "children"]}},
+        "statusTones": {"type": "object", "additionalProperties": {"enum": ["running", "complete", "failed",
+                                                                            "stopped"]}},
+        "stoppable": strings, "retryable": strings, "deletable": {**strings, "description": "Empty: any status"},
+        "copyFrom": {**by_field, "description": "Form field -> dotted path of its value in the item"},
+        "choices": {"type": "object", "additionalProperties": choice}, "titles": by_field, "order": strings,
+        "hidden": strings, "columns": strings,
+        "fillFrom": {**by_field, "description": "Form field -> the kind whose picked item fills the other fields"},
+        "children": {**nullable(STRING), "description": "The kind the children tab lists, filtered by this one's id"},
+    })  # fmt: skip
 
 
 # -- operations --------------------------------------------------------------------------------------------------------
@@ -600,6 +624,9 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         {"info": obj({"version": {"type": "string"}, "backend": {"type": "string"},
                       "defaultAppkey": {"type": "string"}, "region": {"type": "string"}},
                      ["version", "backend", "defaultAppkey", "region"])}),
+    ("/easymaker/v1.0/ui/kinds", "get"): Op(
+        "listUiKinds", "The resource kinds the JupyterLab sidebar lists, with their forms' schemas, actions and tabs",
+        {"kindList": array("UiKind")}),
     ("/easymaker/openapi.json", "get"): Op("getOpenApi", "This OpenAPI document", {},
                                            plain={"type": "object", "description": "OpenAPI 3.1"}),
     ("/easymaker/nhn-api-gateway", "get"): Op("probeRegion", "Answers when the API is up (the SDK checks it)", {},
@@ -672,6 +699,7 @@ TAGS = {
     "pipelines": "Kubeflow Pipelines: pipelines, runs, recurring runs, graphs and task outputs",
     "pod": "The notebook pod: custom-conda-envs/ environments (kernels) and cont-init.d/ start-up scripts",
     "service": "The API itself",
+    "ui": "What the JupyterLab sidebar shows",
 }
 MODULE_TAGS = {"templates": "training-templates", "openapi": "service", "api": "service"}
 

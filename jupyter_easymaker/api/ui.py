@@ -1,0 +1,168 @@
+"""What the JupyterLab sidebar shows: one declarative entry per resource kind.
+
+The lab extension knows no kind by name. It reads this list (GET easymaker/v1.0/ui/kinds), lists each kind from its
+`path`, generates its forms from the named request-body schemas in the OpenAPI document and offers the actions and
+detail tabs named here. A later resource family adds itself with one more `Kind(...)` in `KINDS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+
+from ..resources.statuses import TRAINING_FINAL, TRAINING_STOPPABLE, ExperimentStatus, TrainingStatus
+from .base import ApiHandler, endpoint
+
+#: Tones the sidebar colours status badges with (the console's: blue working, green done, red failed, grey stopped).
+TONES = ("running", "complete", "failed", "stopped")
+
+
+def tone(status: str) -> str:
+    """The console's colour family of a status word."""
+    if "FAIL" in status:
+        return "failed"
+    if status.startswith("STOP"):
+        return "stopped"
+    if status in ("COMPLETE", "ACTIVE") or status.startswith("ACTIVE"):
+        return "complete"
+    return "running"
+
+
+def tones(statuses: type[Enum]) -> dict[str, str]:
+    return {s.value: tone(s.value) for s in statuses}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A form field whose value is picked from a list another route answers (e.g. an experiment, an image)."""
+
+    path: str  # relative to the appkey base, may carry a query
+    list_key: str
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Kind:
+    kind: str
+    label: str
+    singular: str
+    path: str  # relative to {base_url}easymaker/v1.0/appkeys/{appkey}/
+    list_key: str
+    item_key: str
+    id_field: str
+    name_field: str
+    status_field: str | None
+    create_schema: str  # a components/schemas name in easymaker/openapi.json
+    actions: tuple[str, ...]  # of: create, copy, stop, retry, delete, tensorboard
+    tabs: tuple[str, ...]  # of: information, hyperparameters, logs, metrics, monitoring, children
+    status_tones: dict[str, str] = field(default_factory=dict)
+    stoppable: tuple[str, ...] = ()  # statuses in which stop is offered
+    retryable: tuple[str, ...] = ()  # statuses in which retry (PUT {path}/{id}/retry) is offered
+    deletable: tuple[str, ...] = ()  # statuses in which delete is offered (empty: any)
+    #: Create-form field -> where a copy takes its value from in the item's JSON (dotted path), besides same names.
+    copy_from: dict[str, str] = field(default_factory=dict)
+    choices: dict[str, Choice] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)  # field -> the console's label
+    order: tuple[str, ...] = ()  # fields first in the form, in this order
+    hidden: tuple[str, ...] = ()  # fields the form does not show
+    columns: tuple[str, ...] = ()  # extra fields shown in the list row
+    #: Form field -> the kind whose item, once picked, fills the form's other fields (the console's "use a template").
+    fill_from: dict[str, str] = field(default_factory=dict)
+    #: The kind the "children" tab lists: its items whose `{id_field}` query parameter is this item's id.
+    children: str | None = None
+
+    def to_wire(self) -> dict:
+        wire = {_camel(k): v for k, v in asdict(self).items()}
+        wire["choices"] = {name: {_camel(k): v for k, v in asdict(c).items()} for name, c in self.choices.items()}
+        return wire
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+EXPERIMENT = Choice("experiments", "experimentList", "experimentId", "experimentName")
+IMAGE = Choice("images?groupTypeCodeList=TRAINING", "imageList", "imageId", "imageName")
+FLAVOR = Choice("flavors", "flavorList", "id", "name")
+TEMPLATE = Choice("training-templates", "trainingTemplateList", "trainingTemplateId", "trainingTemplateName")
+ALGORITHM = Choice("algorithms", "algorithmList", "algorithmId", "algorithmName")
+
+#: Training settings as the console guide's Create Training page labels them.
+CONFIG_TITLES = {
+    "description": "Description",
+    "algorithmId": "Algorithm (provided by NHN Cloud)",
+    "sourceDirUri": "Algorithm path",
+    "entryPoint": "Entry point",
+    "hyperparameterList": "Hyperparameters",
+    "imageId": "Image",
+    "flavorId": "Training instance type",
+    "instanceCount": "Number of distributed nodes",
+    "useTorchrun": "Enable torchrun",
+    "nprocPerNode": "Number of processes per node",
+    "datasetList": "Data sets",
+    "checkPointInputUri": "Input checkpoint",
+    "modelUploadUri": "Output data",
+    "checkPointUploadUri": "Output checkpoint",
+    "dataStorageSize": "Data storage size (GB)",
+    "timeoutMinutes": "Maximum training time (minutes)",
+    "useLog": "Log management",
+    "metricRegex": "Metric format (regular expression)",
+}
+CONFIG_ORDER = (
+    "algorithmId", "sourceDirUri", "entryPoint", "hyperparameterList", "imageId", "flavorId", "instanceCount",
+    "useTorchrun", "nprocPerNode", "datasetList", "checkPointInputUri", "modelUploadUri", "checkPointUploadUri",
+    "dataStorageSize", "timeoutMinutes", "useLog", "metricRegex",
+)  # fmt: skip
+CONFIG_CHOICES = {"imageId": IMAGE, "flavorId": FLAVOR, "algorithmId": ALGORITHM}
+CONFIG_COPY = {"imageId": "image.imageId", "flavorId": "flavor.id"}
+PIPELINE_FIELDS = ("parentPipelineRunId", "parentPipelineRunTaskName")
+
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        kind="experiments", label="Experiments", singular="experiment", path="experiments",
+        list_key="experimentList", item_key="experiment", id_field="experimentId", name_field="experimentName",
+        status_field="experimentStatusCode", create_schema="ExperimentCreate",
+        actions=("create", "retry", "delete", "tensorboard"), tabs=("information", "children"), children="trainings",
+        status_tones=tones(ExperimentStatus), retryable=(ExperimentStatus.CREATE_FAILED.value,),
+        titles={"experimentName": "Experiment name", "description": "Description"},
+        order=("experimentName", "description"), hidden=PIPELINE_FIELDS, columns=("trainingCount",),
+    ),
+    Kind(
+        kind="trainings", label="Trainings", singular="training", path="trainings", list_key="trainingList",
+        item_key="training", id_field="trainingId", name_field="trainingName", status_field="trainingStatusCode",
+        create_schema="TrainingCreate", actions=("create", "copy", "stop", "delete", "tensorboard"),
+        tabs=("information", "hyperparameters", "logs", "metrics", "monitoring"),
+        status_tones=tones(TrainingStatus), stoppable=tuple(s.value for s in TRAINING_STOPPABLE),
+        deletable=tuple(s.value for s in TRAINING_FINAL),
+        copy_from={**CONFIG_COPY, "experimentId": "experiment.experimentId"},
+        choices={**CONFIG_CHOICES, "experimentId": EXPERIMENT, "trainingTemplateId": TEMPLATE},
+        fill_from={"trainingTemplateId": "training-templates"},
+        titles={**CONFIG_TITLES, "trainingName": "Training name", "experimentId": "Experiment",
+                "experimentName": "New experiment name", "experimentDescription": "New experiment description",
+                "trainingTemplateId": "Training template"},
+        order=("trainingTemplateId", "trainingName", "description", "experimentId", "experimentName",
+               "experimentDescription", *CONFIG_ORDER),
+        hidden=PIPELINE_FIELDS,
+    ),
+    Kind(
+        kind="training-templates", label="Training templates", singular="training template",
+        path="training-templates", list_key="trainingTemplateList", item_key="trainingTemplate",
+        id_field="trainingTemplateId", name_field="trainingTemplateName", status_field=None,
+        create_schema="TemplateCreate", actions=("create", "copy", "delete"), tabs=("information", "hyperparameters"),
+        copy_from=CONFIG_COPY, choices=CONFIG_CHOICES,
+        titles={**CONFIG_TITLES, "trainingTemplateName": "Training template name"},
+        order=("trainingTemplateName", "description", *CONFIG_ORDER),
+    ),
+)  # fmt: skip
+
+
+class KindsHandler(ApiHandler):
+    @endpoint
+    async def get(self) -> None:
+        self.respond({"kindList": [kind.to_wire() for kind in KINDS]})
+
+
+def routes(root: str) -> list[tuple[str, type]]:
+    return [(rf"{root}/v1.0/ui/kinds", KindsHandler)]
