@@ -28,8 +28,8 @@ def kinds(shared_server) -> list[dict]:
     return response.json()["kindList"]
 
 
-def test_the_sidebar_offers_experiments_trainings_and_templates(kinds):
-    assert [k["kind"] for k in kinds] == ["experiments", "trainings", "training-templates"]
+def test_the_sidebar_offers_each_kind_in_order(kinds):
+    assert [k["kind"] for k in kinds] == ["experiments", "trainings", "training-templates", "notebooks", "custom-envs"]
     assert [k["kind"] for k in kinds] == [k.kind for k in KINDS]
 
 

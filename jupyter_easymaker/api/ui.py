@@ -10,7 +10,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
-from ..resources.statuses import TRAINING_FINAL, TRAINING_STOPPABLE, ExperimentStatus, TrainingStatus
+from ..resources.statuses import (
+    NOTEBOOK_DELETABLE,
+    NOTEBOOK_STOPPABLE,
+    TRAINING_FINAL,
+    TRAINING_STOPPABLE,
+    ExperimentStatus,
+    NotebookStatus,
+    TrainingStatus,
+)
 from .base import ApiHandler, endpoint
 
 #: Tones the sidebar colours status badges with (the console's: blue working, green done, red failed, grey stopped).
@@ -85,6 +93,7 @@ def _camel(name: str) -> str:
 
 EXPERIMENT = Choice("experiments", "experimentList", "experimentId", "experimentName")
 IMAGE = Choice("images?groupTypeCodeList=TRAINING", "imageList", "imageId", "imageName")
+NOTEBOOK_IMAGE = Choice("images?groupTypeCodeList=NOTEBOOK", "imageList", "imageId", "imageName")
 FLAVOR = Choice("flavors", "flavorList", "id", "name")
 TEMPLATE = Choice("training-templates", "trainingTemplateList", "trainingTemplateId", "trainingTemplateName")
 ALGORITHM = Choice("algorithms", "algorithmList", "algorithmId", "algorithmName")
@@ -154,6 +163,28 @@ KINDS: tuple[Kind, ...] = (
         copy_from=CONFIG_COPY, choices=CONFIG_CHOICES,
         titles={**CONFIG_TITLES, "trainingTemplateName": "Training template name"},
         order=("trainingTemplateName", "description", *CONFIG_ORDER),
+    ),
+    Kind(
+        kind="notebooks", label="Notebooks", singular="notebook", path="notebooks", list_key="notebookList",
+        item_key="notebook", id_field="notebookId", name_field="notebookName", status_field="notebookStatusCode",
+        create_schema="NotebookCreate", actions=("create", "stop", "delete"), tabs=("information", "monitoring"),
+        status_tones=tones(NotebookStatus), stoppable=tuple(s.value for s in NOTEBOOK_STOPPABLE),
+        deletable=tuple(s.value for s in NOTEBOOK_DELETABLE),
+        choices={"imageId": NOTEBOOK_IMAGE, "flavorId": FLAVOR},
+        titles={"notebookName": "Notebook name", "description": "Description", "imageId": "Image",
+                "flavorId": "Instance type", "bootStorageSize": "Boot storage size (GB)",
+                "dataStorageSize": "Data storage size (GB)", "nasList": "NHN Cloud NAS", "tagList": "Tags"},
+        order=("notebookName", "description", "imageId", "flavorId", "bootStorageSize", "dataStorageSize", "nasList",
+               "tagList"),
+    ),
+    Kind(
+        kind="custom-envs", label="Environments", singular="environment", path="custom-envs",
+        list_key="environmentList", item_key="environment", id_field="environmentName",
+        name_field="environmentName", status_field=None, create_schema="EnvironmentCreate",
+        actions=("create", "delete"), tabs=("information",),
+        titles={"environmentName": "Environment name (a folder of custom-conda-envs/)",
+                "pythonVersion": "Python version (e.g. 3.11)", "packageList": "Packages to install"},
+        order=("environmentName", "pythonVersion", "packageList"), columns=("kernelName",),
     ),
 )  # fmt: skip
 
