@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from tornado import web
 
-from . import catalog, experiments, logs, openapi, templates, trainings
+from . import catalog, experiments, logs, openapi, templates, trainings, tunings
 from .base import ApiHandler, endpoint
 
 API_ROOT = "easymaker"
-FAMILIES = (catalog, experiments, templates, trainings, logs)
+FAMILIES = (catalog, experiments, templates, trainings, tunings, logs)
 
 
 class RegionProbeHandler(ApiHandler):

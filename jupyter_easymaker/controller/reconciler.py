@@ -23,6 +23,7 @@ from ..resources import trainings
 from ..resources.schema import KATIB_DEFAULT_METRIC_FILTER
 from ..resources.statuses import TRAINING_FINAL, ExperimentStatus, TrainingStatus
 from ..store import ExperimentRow, LogRow, MetricRow, TrainingRow, UsageRow
+from .tuning import TuningReconciler
 from .workload import training_work
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Controller:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
         self._lock = threading.Lock()
+        self.tunings = TuningReconciler(platform)
 
     # -- running ---------------------------------------------------------------------------------------------------
 
@@ -99,6 +101,7 @@ class Controller:
     def reconcile_once(self) -> None:
         with self._lock:
             self._experiments()
+            self.tunings.reconcile()  # before trainings: the trials it creates are submitted in this same pass
             with self.platform.store.session() as session:
                 ids = session.scalars(
                     select(TrainingRow.id).where(TrainingRow.status.not_in([s.value for s in TRAINING_FINAL]))

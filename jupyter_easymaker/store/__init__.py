@@ -1,6 +1,8 @@
 """Persistence: the store is the truth for every resource's desired and observed state."""
 
 from .db import Store
-from .models import ExperimentRow, LogRow, MetricRow, TemplateRow, TrainingRow, UsageRow
+from .models import ExperimentRow, LogRow, MetricRow, TemplateRow, TrainingRow, TrialRow, TuningRow, UsageRow
 
-__all__ = ["Store", "ExperimentRow", "LogRow", "MetricRow", "TemplateRow", "TrainingRow", "UsageRow"]
+__all__ = [
+    "Store", "ExperimentRow", "LogRow", "MetricRow", "TemplateRow", "TrainingRow", "TrialRow", "TuningRow", "UsageRow",
+]  # fmt: skip
