@@ -45,6 +45,8 @@ SPEC = "hyperparameterSpecList"
 def check_config(platform: Platform, given: dict) -> dict:
     """Defaults, the training rules and Katib's experiment validation; a 400 naming every wrong field."""
     training_part = {k: v for k, v in given.items() if k not in TUNING_FIELDS}
+    if training_part.get("instanceCount") is None:  # the SDK sends nodes per trial x parallel trials; else 1 node
+        training_part["instanceCount"] = given.get("parallelTrialCount") or 1
     tuning_part = {**TUNING_DEFAULTS, **{k: v for k, v in given.items() if k in TUNING_FIELDS and v is not None}}
     errors: list[FieldError] = []
     try:
