@@ -28,8 +28,8 @@ if args.mode == "sleep":
 steps = 40 if args.x >= 50 else 3
 for step in range(steps):
     if args.mode != "silent":
-        print(f"epoch={step} loss={args.x + (1 if args.y == 'far' else 0) + 1 / (step + 1)} accuracy={1 - args.x / 200}",
-              flush=True)
+        loss = args.x + (1 if args.y == "far" else 0) + 1 / (step + 1)
+        print(f"epoch={step} loss={loss} accuracy={1 - args.x / 200}", flush=True)
     if args.x >= 50:
         time.sleep(0.25)
 os.makedirs(os.environ["EM_MODEL_DIR"], exist_ok=True)
@@ -100,8 +100,15 @@ def test_goal_reached_ends_the_tuning_early(client, source, tmp_path):
 
 
 def test_max_trials_with_parallel_trials(client, source, tmp_path):
-    payload = body(client, "max-trials", source, tmp_path / "out", maxTrialCount=3, parallelTrialCount=2,
-                   hyperparameterSpecList=[spec("x", "double", "0", "1"), spec("y", "categorical", values="near,far")])
+    payload = body(
+        client,
+        "max-trials",
+        source,
+        tmp_path / "out",
+        maxTrialCount=3,
+        parallelTrialCount=2,
+        hyperparameterSpecList=[spec("x", "double", "0", "1"), spec("y", "categorical", values="near,far")],
+    )
     tuning, trials = run(client, payload)
     assert (tuning["hyperparameterTuningStatusCode"], tuning["hyperparameterTuningStatusReason"]) == (
         "COMPLETE", "MaxTrialsReached")  # fmt: skip
