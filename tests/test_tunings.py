@@ -129,12 +129,16 @@ def test_max_trials_with_parallel_trials(client, source, tmp_path):
 def test_grid_runs_every_combination_then_ends(client, source, tmp_path):
     grid = [spec("x", "double", "0.1", "0.35", step="0.1"), spec("y", "categorical", values="near,far")]
     payload = body(client, "grid", source, tmp_path / "out", tuningStrategyName="GRID", parallelTrialCount=2,
-                   hyperparameterSpecList=grid)  # fmt: skip
+                   hyperparameterSpecList=grid, metricList=[{"name": "loss", "strategy": "latest"}])  # fmt: skip
     tuning, trials = run(client, payload)
     assert (tuning["hyperparameterTuningStatusCode"], tuning["hyperparameterTuningStatusReason"]) == (
         "COMPLETE", "SuggestionEndReached")  # fmt: skip
     tried = sorted(tuple(p["parameterValue"] for p in t["hyperparameterList"]) for t in trials)
     assert tried == sorted(itertools.product(["0.1", "0.2", "0.3"], ["near", "far"])), "Katib's grid: max by step"
+    for trial in trials:
+        x, y = (p["parameterValue"] for p in trial["hyperparameterList"])
+        expected = float(x) + (y == "far") + 1 / 3
+        assert trial["objectiveMetricValue"] == pytest.approx(expected), "strategy latest: the last loss reported"
     assert tuning["optimalTrial"]["hyperparameterList"] == [
         {"parameterName": "x", "parameterValue": "0.1"}, {"parameterName": "y", "parameterValue": "near"}]  # fmt: skip
 
@@ -215,3 +219,50 @@ def test_stop_mid_run_kills_running_trials_then_copy_and_delete(client, source, 
         client.training(trial_ids[0])
     assert not Path(tuning.data["tensorboardLogDir"]).exists()
     client.delete_tuning(copied["hyperparameterTuningId"])
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"tuningStrategyName": "GRID"}, "hyperparameterSpecList[0].hyperparameterStep"),
+        ({"tuningStrategyName": "GRID", "maxTrialCount": 4,
+          "hyperparameterSpecList": [spec("x", "int", "1", "3")]}, "maxTrialCount"),
+        ({"maxTrialCount": 2, "parallelTrialCount": 3}, "parallelTrialCount"),
+        ({"maxTrialCount": 2, "maxFailedTrialCount": 3}, "maxFailedTrialCount"),
+        ({"objectiveMetric": {"name": "val_loss"}}, "objectiveMetric"),
+        ({"objectiveMetric": None}, "objectiveMetric"),
+        ({"tuningStrategyName": None}, "tuningStrategyName"),
+        ({"tuningStrategyName": "HYPERBAND"}, "tuningStrategyName"),
+        ({"hyperparameterSpecList": [spec("x", "double", "1", "0")]},
+         "hyperparameterSpecList[0].hyperparameterMaxValue"),
+        ({"hyperparameterSpecList": [spec("x", "discrete", values="a,b")]},
+         "hyperparameterSpecList[0].hyperparameterSpecifiedValues"),
+        ({"earlyStoppingAlgorithm": "MEDIAN", "earlyStoppingStartStep": 0}, "earlyStoppingStartStep"),
+        ({"metricList": [{"name": "loss", "strategy": "average"}]}, "metricList[0].strategy"),
+        ({"instanceCount": 3, "parallelTrialCount": 2}, "instanceCount"),
+        ({"entryPoint": "missing.py"}, "entryPoint"),
+    ],
+)  # fmt: skip
+def test_invalid_tunings_name_the_field_and_leave_nothing(api, client, source, tmp_path, change, field):
+    payload = {**body(client, "refused", source, tmp_path / "out"), **change}
+    payload = {k: v for k, v in payload.items() if v is not None}
+    status, answer = api.call("POST", "/hyperparameter-tunings", json=payload)
+    assert status == 400, answer
+    assert field in [e["field"] for e in answer["errorList"]], answer
+    assert not client.tunings(name="refused")
+
+
+def test_names_are_unique_per_appkey(api, client, source, tmp_path):
+    payload = body(client, "unique", source, tmp_path / "out", maxTrialCount=1)
+    first = client.create_tuning(payload)
+    status, answer = api.call("POST", "/hyperparameter-tunings", json=payload)
+    assert status == 409 and "already exists" in answer["header"]["resultMessage"]
+    done = client.wait_tuning(first["hyperparameterTuningId"], timeout=60, poll=0.1)
+    assert client.find_tuning("unique")["hyperparameterTuningId"] == done["hyperparameterTuningId"]
+    status, answer = api.call("PUT", f"/hyperparameter-tunings/{done['hyperparameterTuningId']}/stop")
+    assert status == 409 and "only a tuning that is" in answer["header"]["resultMessage"]
+    status, answer = api.call("DELETE", f"/trainings/{client.trials(done['hyperparameterTuningId'])[0]['trialId']}")
+    assert status == 409 and "deleted with its tuning" in answer["header"]["resultMessage"]
+    experiment = done["experiment"]["experimentId"]
+    status, answer = api.call("DELETE", f"/experiments/{experiment}")
+    assert status == 409
