@@ -266,3 +266,27 @@ def test_names_are_unique_per_appkey(api, client, source, tmp_path):
     experiment = done["experiment"]["experimentId"]
     status, answer = api.call("DELETE", f"/experiments/{experiment}")
     assert status == 409
+
+
+def test_answers_match_the_openapi_document(client, source, tmp_path):
+    from test_openapi import CHECKED_IN, check_object
+
+    paths = CHECKED_IN["paths"]
+    prefix = "/easymaker/v1.0/appkeys/{appkey}/hyperparameter-tunings"
+    ok = {"isSuccessful": True, "resultCode": 0, "resultMessage": "SUCCESS"}
+
+    def schema(template: str, status: str = "200") -> dict:
+        return paths[prefix + template]["get" if status == "200" else "post"]["responses"][status]["content"][
+            "application/json"]["schema"]  # fmt: skip
+
+    created = client.create_tuning(body(client, "documented", source, tmp_path / "out", maxTrialCount=2))
+    check_object({"header": ok, "hyperparameterTuning": created}, schema("", "201"), "POST")
+    tuning_id = created["hyperparameterTuningId"]
+    done = client.wait_tuning(tuning_id, timeout=60, poll=0.1)
+    check_object({"header": ok, "hyperparameterTuning": done}, schema("/{hyperparameterTuningId}"), "GET one")
+    check_object(done["optimalTrial"], CHECKED_IN["components"]["schemas"]["Trial"], "optimalTrial")
+    check_object(done, CHECKED_IN["components"]["schemas"]["HyperparameterTuning"], "tuning")
+    for trial in client.trials(tuning_id):
+        check_object(trial, CHECKED_IN["components"]["schemas"]["Trial"], "trial")
+    listed = {"header": ok, "hyperparameterTuningList": client.tunings(), "paging": {"totalCount": 1}}
+    check_object(listed, schema(""), "GET list")

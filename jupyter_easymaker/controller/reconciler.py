@@ -102,15 +102,27 @@ class Controller:
         with self._lock:
             self._experiments()
             self.tunings.reconcile()  # before trainings: the trials it creates are submitted in this same pass
-            with self.platform.store.session() as session:
-                ids = session.scalars(
-                    select(TrainingRow.id).where(TrainingRow.status.not_in([s.value for s in TRAINING_FINAL]))
-                ).all()
-            for training_id in ids:
-                try:
-                    self._training(training_id)
-                except Exception:
-                    log.exception("reconciling training %s failed", training_id)
+            if self._trainings(self._open_trainings()):
+                # A trial ended: let its tuning judge and start the next trials now, not a tick later.
+                self.tunings.reconcile()
+                self._trainings(self._open_trainings(unsubmitted=True))
+
+    def _open_trainings(self, unsubmitted: bool = False) -> list[str]:
+        query = select(TrainingRow.id).where(TrainingRow.status.not_in([s.value for s in TRAINING_FINAL]))
+        if unsubmitted:
+            query = query.where(TrainingRow.submitted.is_(False))
+        with self.platform.store.session() as session:
+            return list(session.scalars(query))
+
+    def _trainings(self, ids: list[str]) -> bool:
+        """Reconcile these trainings; whether a tuning's trial among them became final."""
+        trial_ended = False
+        for training_id in ids:
+            try:
+                trial_ended |= self._training(training_id)
+            except Exception:
+                log.exception("reconciling training %s failed", training_id)
+        return trial_ended
 
     def _experiments(self) -> None:
         with self.platform.store.session() as session:
@@ -134,15 +146,16 @@ class Controller:
                 if current is not None:
                     current.status, current.status_reason, current.updated_at = status.value, reason, now()
 
-    def _training(self, training_id: str) -> None:
+    def _training(self, training_id: str) -> bool:
+        """One training's pass; True when it is a tuning's trial that became final."""
         backend = self.backend
         with self.platform.store.session() as session:
             row = session.get(TrainingRow, training_id)
             if row is None or TrainingStatus(row.status) in TRAINING_FINAL:
-                return
+                return False
             if not row.submitted:
                 self._submit(session, row)
-                return
+                return row.tuning_id is not None and TrainingStatus(row.status) in TRAINING_FINAL
             if row.stop_requested:
                 backend.stop(row.id)
             observation = backend.observe(row.id)
@@ -165,6 +178,7 @@ class Controller:
                 row.status_reason = observation.message
             if row.status != status.value:
                 row.status, row.updated_at = status.value, now()
+            return row.tuning_id is not None and observation.phase.final
 
     def _submit(self, session: Session, row: TrainingRow) -> None:
         experiment = session.get(ExperimentRow, row.experiment_id)

@@ -167,7 +167,7 @@ class TemplateUpdate(TrainingConfig):
     description: Description | None = None
 
 
-class HyperparameterSpec(Body):
+class TuningHyperparameterSpec(Body):
     """One searched hyperparameter (Katib's parameter spec); the values are strings, as the SDK sends them."""
 
     hyperparameter_name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
@@ -208,7 +208,9 @@ class TuningConfig(TrainingConfig):
     """What a hyperparameter tuning runs: a training configuration and Katib's experiment settings."""
 
     parallel_trial_count: Annotated[int, Field(ge=1, le=10)] | None = None
-    hyperparameter_spec_list: Annotated[list[HyperparameterSpec], Field(min_length=1, max_length=100)] | None = None
+    hyperparameter_spec_list: Annotated[list[TuningHyperparameterSpec], Field(min_length=1, max_length=100)] | None = (
+        None
+    )
     metric_list: Annotated[list[MetricSpec], Field(max_length=10)] | None = None
     objective_metric: ObjectiveMetric | None = None
     objective_type_code: Literal["MINIMIZE", "MAXIMIZE"] | None = None
@@ -230,7 +232,7 @@ class TuningConfig(TrainingConfig):
 
     @field_validator("hyperparameter_spec_list")
     @classmethod
-    def _unique_specs(cls, value: list[HyperparameterSpec] | None) -> list[HyperparameterSpec] | None:
+    def _unique_specs(cls, value: list[TuningHyperparameterSpec] | None) -> list[TuningHyperparameterSpec] | None:
         _refuse_duplicates([s.hyperparameter_name for s in value or []], "hyperparameter")
         return value
 
