@@ -290,3 +290,24 @@ def test_answers_match_the_openapi_document(client, source, tmp_path):
         check_object(trial, CHECKED_IN["components"]["schemas"]["Trial"], "trial")
     listed = {"header": ok, "hyperparameterTuningList": client.tunings(), "paging": {"totalCount": 1}}
     check_object(listed, schema(""), "GET list")
+
+
+def test_a_template_fills_the_training_settings(client, source, tmp_path):
+    full = body(client, "unused", source, tmp_path / "out")
+    template = client.create_template(
+        "tuning-template", imageId=full["imageId"], flavorId=full["flavorId"], sourceDirUri=str(source),
+        entryPoint="train.py", modelUploadUri=str(tmp_path / "tpl-out"),
+        hyperparameterList=[{"parameterName": "y", "parameterValue": "far"}],
+    )  # fmt: skip
+    tuning = client.create_tuning(
+        hyperparameter_tuning_name="from-template", experiment_name="tuning-tests",
+        training_template_id=template["trainingTemplateId"], hyperparameter_spec_list=[spec("x", "int", "1", "1")],
+        objective_metric={"name": "loss"}, objective_type_code="MINIMIZE", tuning_strategy_name="SOBOL",
+        max_trial_count=1,
+    )  # fmt: skip
+    assert tuning["trainingTemplateId"] == template["trainingTemplateId"] and tuning["entryPoint"] == "train.py"
+    done = client.wait_tuning(tuning["hyperparameterTuningId"], timeout=60, poll=0.1)
+    best = done["optimalTrial"]
+    assert best["hyperparameterList"] == [{"parameterName": "x", "parameterValue": "1"}]
+    assert best["objectiveMetricValue"] == pytest.approx(1 + 1 + 1 / 3), "the template's fixed y=far reached it"
+    assert best["modelUploadUri"].startswith(str(tmp_path / "tpl-out"))
