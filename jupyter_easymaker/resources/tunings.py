@@ -37,6 +37,7 @@ TUNING_DEFAULTS = {
     "earlyStoppingAlgorithm": None,
 }
 SPEC = "hyperparameterSpecList"
+MAX_GRID = 100_000  # combinations a GRID tuning may enumerate
 
 
 # -- rules -------------------------------------------------------------------------------------------------------------
@@ -105,7 +106,12 @@ def _check_tuning(config: dict, training: dict) -> tuple[dict, list[FieldError]]
             index = next(i for i, p in enumerate(space) if p.type == "double" and not p.step)
             errors.append(FieldError(f"{SPEC}[{index}].{err.field}", str(err)))
         else:
-            if max_trials is not None and max_trials > combinations:
+            if combinations > MAX_GRID:
+                errors.append(FieldError(
+                    SPEC, f"GRID over {combinations} combinations is more than {MAX_GRID}; use larger steps, fewer "
+                    "values, or another strategy",
+                ))  # fmt: skip
+            elif max_trials is not None and max_trials > combinations:
                 errors.append(FieldError(
                     "maxTrialCount", f"{max_trials} is more than the {combinations} combinations GRID can try; "
                     f"use at most {combinations}",

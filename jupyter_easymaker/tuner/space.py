@@ -36,8 +36,17 @@ class Param:
             return [str(v) for v in range(int(self.low), int(self.high) + 1, int(self.step or 1))]
         if not self.step:
             raise SpaceError("hyperparameterStep", f"'{self.name}' is a double: GRID needs its step")
-        count = math.floor((self.high - self.low) / self.step + 1e-9) + 1
-        return [format_double(self.low + i * self.step) for i in range(count)]
+        return [format_double(self.low + i * self.step) for i in range(self.grid_count())]
+
+    def grid_count(self) -> int:
+        """len(self.grid()), without building it."""
+        if self.type in (DISCRETE, CATEGORICAL):
+            return len(self.values)
+        if self.type == INT:
+            return len(range(int(self.low), int(self.high) + 1, int(self.step or 1)))
+        if not self.step:
+            raise SpaceError("hyperparameterStep", f"'{self.name}' is a double: GRID needs its step")
+        return math.floor((self.high - self.low) / self.step + 1e-9) + 1
 
     def value(self, raw: object) -> str:
         """A sampled value as the string a trial receives."""
@@ -56,11 +65,14 @@ def _number(spec: dict, key: str, name: str, integer: bool) -> float | None:
     raw = spec.get(key)
     if raw in (None, ""):
         return None
+    kind = "an integer" if integer else "a number"
     try:
-        return float(int(raw)) if integer else float(raw)
+        number = float(int(raw)) if integer else float(raw)
     except ValueError:
-        kind = "an integer" if integer else "a number"
         raise SpaceError(key, f"'{name}': '{raw}' is not {kind}") from None
+    if not math.isfinite(number) or abs(number) > 1e15:
+        raise SpaceError(key, f"'{name}': '{raw}' is not {kind} this tuner can search (finite, at most 1e15)")
+    return number
 
 
 def parse_param(spec: dict) -> Param:
@@ -110,7 +122,7 @@ def grid_names(space: list[Param]) -> list[str]:
 
 
 def grid_size(space: list[Param]) -> int:
-    return math.prod(len(p.grid()) for p in space)
+    return math.prod(p.grid_count() for p in space)
 
 
 def grid_points(space: list[Param]) -> list[dict[str, str]]:
