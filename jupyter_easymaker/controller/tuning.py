@@ -23,6 +23,7 @@ from ..resources.statuses import (
     TRAINING_FINAL,
     TUNING_CLOSING,
     TUNING_FINAL,
+    TUNING_STOPPABLE,
     ExperimentStatus,
     TrainingStatus,
     TrialStatus,
@@ -69,6 +70,9 @@ class TuningReconciler:
             row = session.get(TuningRow, tuning_id)
             if row is None or TuningStatus(row.status) in TUNING_FINAL:
                 return
+            if row.stop_requested and TuningStatus(row.status) in TUNING_STOPPABLE:
+                # The API's stop may have crossed a pass that wrote another status; the request itself is never lost.
+                self._set(row, TuningStatus.STOP_IN_PROGRESS, "Stopped at the user's request.")
             if row.status in (TuningStatus.CREATE_REQUESTED.value, TuningStatus.CREATE_IN_PROGRESS.value):
                 if not self._prepare(session, row):
                     return
