@@ -157,18 +157,22 @@ def serve(args: argparse.Namespace, results: dict[str, dict[int, dict]]) -> None
 
 
 def report(args: argparse.Namespace, results: dict[str, dict[int, dict]]) -> None:
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".raw.json").write_text(json.dumps(results))
     print(f"\nbest 3-fold accuracy after {args.trials} trials (SVC on digits), seeds {args.seeds}")
     summary = {}
     for strategy in STRATEGIES:
         bests = [results[strategy][s]["best"] for s in args.seeds]
         curves = [results[strategy][s]["curve"] for s in args.seeds]
         mean_curve = [statistics.mean(c[i] for c in curves) for i in range(min(map(len, curves)))]
-        after = {n: mean_curve[n - 1] for n in (5, 10, 20, 30) if n <= len(mean_curve)}
+        after = {n: mean_curve[n - 1] for n in (5, 10, 15, 20, 30) if n <= len(mean_curve)}
+        late = [v if v is not None else 0.0 for s in args.seeds for v in results[strategy][s]["values"][10:]]
         summary[strategy] = {
             "bests": bests,
             "mean": statistics.mean(bests),
             "min": min(bests),
             "mean_best_after": after,
+            "mean_objective_after_trial_10": statistics.mean(late) if late else None,
         }
         print(f"  {strategy:22} mean {summary[strategy]['mean']:.4f}  worst {min(bests):.4f}  "
               f"per seed {' '.join(f'{b:.4f}' for b in bests)}")  # fmt: skip
