@@ -292,6 +292,7 @@ def test_answers_match_the_openapi_document(client, source, tmp_path):
     check_object(done, CHECKED_IN["components"]["schemas"]["HyperparameterTuning"], "tuning")
     for trial in client.trials(tuning_id):
         check_object(trial, CHECKED_IN["components"]["schemas"]["Trial"], "trial")
+        check_object(client.training(trial["trainingId"]), CHECKED_IN["components"]["schemas"]["Training"], "work")
     listed = {"header": ok, "hyperparameterTuningList": client.tunings(), "paging": {"totalCount": 1}}
     check_object(listed, schema(""), "GET list")
 

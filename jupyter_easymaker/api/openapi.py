@@ -175,6 +175,7 @@ def response_schemas() -> dict[str, dict]:
         "elapsedTimeSeconds": INTEGER, "createdDatetime": TIME, "updatedDatetime": TIME,
         "startedDatetime": nullable(TIME), "finishedDatetime": nullable(TIME), "tensorboardAccessPath": STRING,
         "tensorboardLogDir": STRING, "appliedResources": nullable({"type": "object"}),
+        "hyperparameterTuningId": nullable({**STRING, "description": "Set on a hyperparameter tuning's trial"}),
     }  # fmt: skip
     training = obj({**training_fixed, **_config_properties(exclude=("imageId", "flavorId"))},
                    [*training_fixed, *TRAINING_DEFAULTS],
