@@ -110,3 +110,18 @@ def test_grid_never_repeats_and_ends():
         history += [Past(s.params, "running") for s in found]
     assert sorted(tuple(sorted(p.params.items())) for p in history) == sorted(
         tuple(sorted(p.items())) for p in grid_points(space))  # fmt: skip
+
+
+@pytest.mark.parametrize("strategy", ["RANDOM", "TPE", "BAYESIAN_OPTIMIZATION"])
+def test_random_states_give_unrelated_sequences(strategy):
+    space = parse_space([spec("x", "double", "0", "1")])
+
+    def sequence(seed: int) -> list[str]:
+        history: list[Past] = []
+        for _ in range(4):
+            (found,) = suggest(strategy, space, seed, False, history, 1)
+            history.append(Past(found.params, "complete", float(found.params["x"])))
+        return [p.params["x"] for p in history]
+
+    first, second = sequence(0), sequence(1)
+    assert not set(first) & set(second), "random state 1 must not replay random state 0"

@@ -9,6 +9,7 @@ process; here Optuna's GPSampler) and SOBOL (Katib's `sobol` service; here SciPy
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import warnings
@@ -135,6 +136,12 @@ def _sampler(strategy: str, seed: int):
     raise ValueError(f"unknown tuning strategy {strategy!r}")
 
 
+def _call_seed(seed: int, done: int) -> int:
+    """The sampler's seed for the call that follows `done` trials: fixed by (seed, done), and unrelated across
+    both (seed + done would make random state 1 replay random state 0 shifted by one trial)."""
+    return int.from_bytes(hashlib.sha256(f"{seed}/{done}".encode()).digest()[:4], "big")
+
+
 def _typed(param: Param, raw: str) -> object:
     if param.type == INT:
         return int(raw)
@@ -154,7 +161,7 @@ def _optuna(strategy: str, space: list[Param], seed: int, maximize: bool, histor
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # ExperimentalWarning and friends: not the user's concern
         study = optuna.create_study(
-            sampler=_sampler(strategy, seed + len(history)), direction="maximize" if maximize else "minimize"
+            sampler=_sampler(strategy, _call_seed(seed, len(history))), direction="maximize" if maximize else "minimize"
         )
         for past in history:
             if set(past.params) != set(by_name):
