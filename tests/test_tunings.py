@@ -32,6 +32,7 @@ for step in range(steps):
         print(f"epoch={step} loss={loss} accuracy={1 - args.x / 200}", flush=True)
     if args.x >= 50:
         time.sleep(0.25)
+open(os.path.join(os.environ["EM_TENSORBOARD_LOG_DIR"], "events.txt"), "w").write("board")
 os.makedirs(os.environ["EM_MODEL_DIR"], exist_ok=True)
 open(os.path.join(os.environ["EM_MODEL_DIR"], "model.txt"), "w").write(str(args.x))
 """
@@ -97,6 +98,8 @@ def test_goal_reached_ends_the_tuning_early(client, source, tmp_path):
     assert tuning["completedTrialCount"] == tuning["successfulTrialCount"] == 1 and tuning["runningTrialCount"] == 0
     assert tuning["tensorboardAccessPath"] == f"hyperparameter-tunings/{tuning['hyperparameterTuningId']}/tensorboard"
     assert Path(best["tensorboardLogDir"]).parent == Path(tuning["tensorboardLogDir"])
+    assert Path(best["tensorboardLogDir"]).name == best["trialId"]
+    assert (Path(tuning["tensorboardLogDir"]) / best["trialId"] / "events.txt").read_text() == "board"
 
 
 def test_max_trials_with_parallel_trials(client, source, tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import shutil
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
@@ -250,6 +251,13 @@ def delete(platform: Platform, appkey: str, tuning_id: str) -> None:
         for trial_id in trial_ids:
             platform.forget(trial_id)
     shutil.rmtree(platform.tensorboard_dir(appkey, row.experiment_id, tuning_id), ignore_errors=True)
+
+
+def tensorboard_log_dir(platform: Platform, appkey: str, tuning_id: str) -> Path:
+    """The directory one TensorBoard shows for the whole tuning: each trial logs into a subdirectory (its id)."""
+    with platform.store.session() as session:
+        row = get_row(session, appkey, tuning_id)
+        return platform.tensorboard_dir(appkey, row.experiment_id, row.id)
 
 
 def trials(platform: Platform, appkey: str, tuning_id: str, statuses: list[str]) -> list[dict]:
