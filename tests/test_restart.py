@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from conftest import write_script
 
 SCRIPT = """
@@ -65,3 +67,49 @@ def test_restart_keeps_resources_and_resubmits_nothing(server_factory, tmp_path)
     assert api.get(f"/experiments/{experiment}")["experiment"]["experimentStatusCode"] == "ACTIVE"
     assert api.get(f"/trainings/{training_id}")["training"]["trainingStatusCode"] == "COMPLETE"
     assert len((tmp_path / "done.ran").read_text().split()) == 1
+
+
+TUNING_SCRIPT = """
+import os, time
+with open(os.environ["EM_HP_MARKER"], "a") as f:
+    f.write(os.environ["EM_HP_X"] + "\\n")
+for step in range(15):
+    print(f"loss={float(os.environ['EM_HP_X']) + 1 / (step + 1)}", flush=True)
+    time.sleep(0.1)
+"""
+
+
+def test_sigkill_mid_tuning_loses_and_repeats_no_trial(server_factory, tmp_path):
+    server = server_factory()
+    api = server.api
+    source = write_script(tmp_path / "src", TUNING_SCRIPT)
+    marker = tmp_path / "trials.ran"
+    body = {
+        "hyperparameterTuningName": "survives", "experimentName": "restart", "imageId": api.image_id(),
+        "flavorId": api.flavor_id(), "sourceDirUri": str(source), "entryPoint": "train.py",
+        "modelUploadUri": str(tmp_path / "out"), "hyperparameterList": parameters([("marker", str(marker))]),
+        "hyperparameterSpecList": [{"hyperparameterName": "x", "hyperparameterTypeCode": "double",
+                                    "hyperparameterMinValue": "0", "hyperparameterMaxValue": "1"}],
+        "objectiveMetric": {"name": "loss"}, "objectiveTypeCode": "MINIMIZE", "tuningStrategyName": "TPE",
+        "maxTrialCount": 5, "parallelTrialCount": 2,
+    }  # fmt: skip
+    tuning_id = api.post("/hyperparameter-tunings", body)["hyperparameterTuning"]["hyperparameterTuningId"]
+    deadline = time.time() + 60
+    while [t["trialStatusCode"] for t in api.get(f"/hyperparameter-tunings/{tuning_id}/trials")["trialList"]] != [
+        "SUCCEEDED", "SUCCEEDED", "RUNNING", "RUNNING"]:  # fmt: skip
+        assert time.time() < deadline
+        time.sleep(0.05)
+    server.kill()
+
+    api = server_factory(data_dir=server.data_dir).api
+    while api.get(f"/hyperparameter-tunings/{tuning_id}")["hyperparameterTuning"]["hyperparameterTuningStatusCode"] in (
+        "RUNNING", "COMPLETE IN PROGRESS"):  # fmt: skip
+        assert time.time() < deadline + 60
+        time.sleep(0.1)
+    tuning = api.get(f"/hyperparameter-tunings/{tuning_id}")["hyperparameterTuning"]
+    assert (tuning["hyperparameterTuningStatusCode"], tuning["hyperparameterTuningStatusReason"]) == (
+        "COMPLETE", "MaxTrialsReached")  # fmt: skip
+    trials = api.get(f"/hyperparameter-tunings/{tuning_id}/trials")["trialList"]
+    assert [t["trialStatusCode"] for t in trials] == ["SUCCEEDED"] * 5
+    ran = marker.read_text().split()
+    assert sorted(ran) == sorted(t["hyperparameterList"][0]["parameterValue"] for t in trials), "each trial ran once"

@@ -16,12 +16,13 @@ from . import (
     templates,
     tensorboard,
     trainings,
+    tunings,
     ui,
 )
 from .base import ApiHandler, endpoint
 
 API_ROOT = "easymaker"
-FAMILIES = (catalog, experiments, templates, trainings, logs, pod, notebooks, pipelines)
+FAMILIES = (catalog, experiments, templates, trainings, tunings, logs, pod, notebooks, pipelines)
 
 
 class RegionProbeHandler(ApiHandler):

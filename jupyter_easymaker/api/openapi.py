@@ -39,6 +39,9 @@ from ..resources.schema import (
     TrainingConfig,
     TrainingCopy,
     TrainingCreate,
+    TuningConfig,
+    TuningCopy,
+    TuningCreate,
 )
 from ..resources.statuses import (
     ExperimentStatus,
@@ -47,6 +50,8 @@ from ..resources.statuses import (
     PipelineStatus,
     RecurringRunStatus,
     TrainingStatus,
+    TrialStatus,
+    TuningStatus,
 )
 from .base import ApiHandler, endpoint
 
@@ -133,9 +138,10 @@ STRING, INTEGER, NUMBER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"ty
 TIME = {"type": "string", "format": "date-time", "description": "UTC, ISO 8601 with milliseconds and a Z"}
 
 
-def _config_properties(exclude: tuple[str, ...] = ()) -> dict[str, dict]:
-    """TrainingConfig fields as they appear in responses (only those that were set, plus the defaults for trainings)."""
-    schema = TrainingConfig.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+def _config_properties(exclude: tuple[str, ...] = (), config: type[BaseModel] = TrainingConfig) -> dict[str, dict]:
+    """TrainingConfig (or TuningConfig) fields as they appear in responses (only those that were set, plus the
+    defaults)."""
+    schema = config.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
     return {k: v for k, v in schema["properties"].items() if k not in exclude}
 
 
@@ -197,10 +203,48 @@ def response_schemas() -> dict[str, dict]:
         "elapsedTimeSeconds": INTEGER, "createdDatetime": TIME, "updatedDatetime": TIME,
         "startedDatetime": nullable(TIME), "finishedDatetime": nullable(TIME), "tensorboardAccessPath": STRING,
         "tensorboardLogDir": STRING, "appliedResources": nullable({"type": "object"}),
+        "hyperparameterTuningId": nullable({**STRING, "description": "Set on a hyperparameter tuning's trial"}),
     }  # fmt: skip
     training = obj({**training_fixed, **_config_properties(exclude=("imageId", "flavorId"))},
                    [*training_fixed, *TRAINING_DEFAULTS],
                    description="Training settings that were not set and have no default are left out.")  # fmt: skip
+    trial_fixed = {
+        "trialId": STRING, "trialName": STRING, "trialStatusCode": {"enum": [s.value for s in TrialStatus]},
+        "statusReason": nullable(STRING), "hyperparameterTuningId": STRING,
+        "trainingId": {**STRING, "description": "The trial's training: its logs, metrics and monitoring"},
+        "trainingStatusCode": nullable({"enum": [s.value for s in TrainingStatus]}),
+        "hyperparameterList": {"type": "array", "items": obj({"parameterName": STRING, "parameterValue": STRING})},
+        "objectiveMetricName": STRING, "objectiveMetricValue": nullable(NUMBER),
+        "trialMetricList": {"type": "array", "items": obj({
+            "trialMetricName": STRING, "trialMetricMinValue": STRING, "trialMetricMaxValue": STRING,
+            "trialMetricLatestValue": STRING})},
+        "earlyStoppingRuleValue": nullable({**NUMBER, "description": "The median stopping rule given at creation"}),
+        "modelUploadUri": nullable({**STRING, "description": "Where this trial's model was uploaded"}),
+        "checkPointUploadUri": nullable(STRING), "tensorboardLogDir": nullable(STRING), "elapsedTimeSeconds": INTEGER,
+        "createdDatetime": TIME, "startedDatetime": nullable(TIME), "finishedDatetime": nullable(TIME),
+    }  # fmt: skip
+    trial = obj(trial_fixed)
+    tuning_fixed = {
+        "hyperparameterTuningId": STRING, "hyperparameterTuningName": STRING,
+        "hyperparameterTuningStatusCode": {"enum": [s.value for s in TuningStatus]},
+        "hyperparameterTuningStatusReason": nullable({**STRING, "description": "With COMPLETE: GoalReached, "
+                                                      "MaxTrialsReached or SuggestionEndReached"}),
+        "statusReason": nullable(STRING), "description": nullable(STRING), "appKey": STRING,
+        "trainingTemplateId": nullable(STRING),
+        "experiment": {"anyOf": [ref("Experiment"), obj({"experimentId": STRING})]},
+        "image": {"anyOf": [ref("Image"), obj({"imageId": STRING})]},
+        "flavor": {"anyOf": [ref("Flavor"), obj({"id": STRING})]},
+        "objectiveMetricName": STRING, "effectiveRandomState": INTEGER, "nodeCountPerTrial": INTEGER,
+        "dataStorageList": {"type": "array", "items": obj({"storageSize": INTEGER})},
+        "trialCount": INTEGER, "completedTrialCount": INTEGER, "successfulTrialCount": INTEGER,
+        "runningTrialCount": INTEGER, "failedTrialCount": INTEGER, "killedTrialCount": INTEGER,
+        "earlyStoppedTrialCount": INTEGER, "optimalTrialId": nullable(STRING), "optimalTrial": nullable(ref("Trial")),
+        "elapsedTimeSeconds": INTEGER, "createdDatetime": TIME, "updatedDatetime": TIME,
+        "startedDatetime": nullable(TIME), "finishedDatetime": nullable(TIME), "tensorboardAccessPath": STRING,
+        "tensorboardLogDir": STRING,
+    }  # fmt: skip
+    tuning = obj({**tuning_fixed, **_config_properties(("imageId", "flavorId"), TuningConfig)}, list(tuning_fixed),
+                 description="Tuning settings that were not set and have no default are left out.")  # fmt: skip
     log = obj({
         "logId": INTEGER, "easymakerAppKey": STRING, "category": STRING, "logLevel": {"enum": list(LEVELS)},
         "body": STRING, "logType": {"const": LOG_TYPE}, "time": TIME, "rank": INTEGER,
@@ -244,6 +288,8 @@ def response_schemas() -> dict[str, dict]:
         "Experiment": experiment,
         "TrainingTemplate": template,
         "Training": training,
+        "HyperparameterTuning": tuning,
+        "Trial": trial,
         "Log": log,
         "Metric": obj({"name": STRING, "step": INTEGER, "value": NUMBER, "time": TIME}),
         "MetricSummary": obj({"name": STRING, "min": NUMBER, "max": NUMBER, "latest": NUMBER, "count": INTEGER}),
@@ -457,6 +503,16 @@ QUERY: dict[tuple[str, str], dict[str, dict]] = {
         "experimentId": list_query("Only trainings of this experiment (same as experimentIdList)"),
         "trainingStatusCodeList": list_query("Only trainings in these statuses"),
     },
+    (f"{APPKEY}/hyperparameter-tunings", "get"): {
+        "hyperparameterTuningIdList": list_query("Only these tuning ids"),
+        "hyperparameterTuningNameList": list_query("Only these tuning names"),
+        "experimentIdList": list_query("Only tunings of these experiments"),
+        "experimentId": list_query("Only tunings of this experiment (same as experimentIdList)"),
+        "hyperparameterTuningStatusCodeList": list_query("Only tunings in these statuses"),
+    },
+    (f"{APPKEY}/hyperparameter-tunings/{{hyperparameterTuningId}}/trials", "get"): {
+        "trialStatusCodeList": list_query("Only trials in these statuses"),
+    },
     (f"{APPKEY}/trainings/{{trainingId}}/metrics", "get"): {
         "metricNameList": list_query("Only these metrics"),
         "maxPoints": scalar_query("Thin each series to about this many evenly spaced points (the last is kept)",
@@ -526,6 +582,7 @@ EXPERIMENT, TEMPLATE, TRAINING = {"experiment": ref("Experiment")}, {"trainingTe
 EXP, TPL, TRN = f"{APPKEY}/experiments", f"{APPKEY}/training-templates", f"{APPKEY}/trainings"
 ENVS, SCRIPTS = f"{APPKEY}/custom-envs", f"{APPKEY}/cont-init-scripts"
 NBK, NOTEBOOK = f"{APPKEY}/notebooks", {"notebook": ref("Notebook")}
+HPT, TUNING = f"{APPKEY}/hyperparameter-tunings", {"hyperparameterTuning": ref("HyperparameterTuning")}
 
 #: Every documented operation. A route missing here still appears, with a generic answer (x-undocumented).
 OPERATIONS: dict[tuple[str, str], Op] = {
@@ -589,6 +646,24 @@ OPERATIONS: dict[tuple[str, str], Op] = {
         body=NotebookFlavorChange, errors=(400, 404, 409)),
     (f"{NBK}/{{notebookId}}/monitoring", "get"): Op("getNotebookMonitoring", "A notebook's CPU and memory samples",
                                                     {"usageList": array("Usage")}, errors=(404,)),
+    (HPT, "get"): Op("listHyperparameterTunings", "List hyperparameter tunings, newest first",
+                     {"hyperparameterTuningList": array("HyperparameterTuning"), **LISTED}),
+    (HPT, "post"): Op("createHyperparameterTuning", "Create (and start) a hyperparameter tuning", TUNING, 201,
+                      TuningCreate, (400, 409)),
+    (f"{HPT}/{{hyperparameterTuningId}}", "get"): Op("getHyperparameterTuning", "Get a hyperparameter tuning", TUNING,
+                                                     errors=(404,)),
+    (f"{HPT}/{{hyperparameterTuningId}}", "delete"): Op(
+        "deleteHyperparameterTuning", "Delete a finished hyperparameter tuning with its trials", {},
+        errors=(404, 409)),
+    (f"{HPT}/{{hyperparameterTuningId}}/stop", "put"): Op(
+        "stopHyperparameterTuning", "Stop a hyperparameter tuning (its running trials become KILLED)", TUNING,
+        errors=(404, 409)),
+    (f"{HPT}/{{hyperparameterTuningId}}/copy", "post"): Op(
+        "copyHyperparameterTuning", "Start a copy of a hyperparameter tuning, with changes", TUNING, 201, TuningCopy,
+        (400, 404, 409)),
+    (f"{HPT}/{{hyperparameterTuningId}}/trials", "get"): Op(
+        "listTrials", "The trials (trainings) of a hyperparameter tuning, in creation order",
+        {"trialList": array("Trial"), **LISTED}, errors=(404,)),
     (f"{APPKEY}/logs", "get"): Op("listLogs", "Log records, oldest first", {"logList": array("Log"), "nextCursor": {
         **INTEGER, "description": "The last logId answered (else `after`): pass it as `after` next time"}},
         errors=(400,)),
@@ -695,13 +770,16 @@ TAGS = {
     "training-templates": "Saved training settings",
     "trainings": "Trainings, their metrics and resource usage",
     "notebooks": "Notebook instances: JupyterLab servers with their own boot area and data storage",
+    "hyperparameter-tunings": "Hyperparameter tunings (Katib experiments) and their trials",
     "logs": "Log records of trainings",
     "pipelines": "Kubeflow Pipelines: pipelines, runs, recurring runs, graphs and task outputs",
     "pod": "The notebook pod: custom-conda-envs/ environments (kernels) and cont-init.d/ start-up scripts",
     "service": "The API itself",
     "ui": "What the JupyterLab sidebar shows",
 }
-MODULE_TAGS = {"templates": "training-templates", "openapi": "service", "api": "service"}
+MODULE_TAGS = {
+    "tunings": "hyperparameter-tunings", "templates": "training-templates", "openapi": "service", "api": "service",
+}  # fmt: skip
 
 ERRORS = {
     400: ("BadRequest", "Refused: the body is not valid JSON or a field or parameter is wrong (errorList names them)"),

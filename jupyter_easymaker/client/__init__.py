@@ -5,6 +5,8 @@
 >>> experiment = client.ensure_experiment("demo")
 >>> training = client.training_handle(client.create_training({...}))
 >>> training.wait().metrics()
+>>> tuning = client.tuning_handle(client.create_tuning({...}))
+>>> tuning.wait().trials()
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from .discovery import ServerInfo, discover
 from .errors import ApiError, ClientError, ServerNotFound, UnknownName
 from .pipelines import Pipeline, PipelineRun, RecurringRun
 from .training import Training
+from .tuning import Tuning
 
 __all__ = [
     "FINAL_STATUSES",
@@ -26,6 +29,7 @@ __all__ = [
     "ServerInfo",
     "ServerNotFound",
     "Training",
+    "Tuning",
     "UnknownName",
     "default_client",
     "discover",

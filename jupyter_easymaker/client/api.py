@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from ..resources.statuses import NOTEBOOK_ACTIVE, NOTEBOOK_LAUNCH_FAILED, TRAINING_FINAL, NotebookStatus
+from ..resources.statuses import NOTEBOOK_ACTIVE, NOTEBOOK_LAUNCH_FAILED, TRAINING_FINAL, TUNING_FINAL, NotebookStatus
 from .discovery import HOW_TO_START, discover
 from .errors import ApiError, ServerNotFound, UnknownName
 from .pipeline_api import PipelineMethods
 
 if TYPE_CHECKING:
     from .training import Training
+    from .tuning import Tuning
 
 FINAL_STATUSES = frozenset(status.value for status in TRAINING_FINAL)
 #: Notebook statuses with no task in progress.
@@ -24,6 +25,8 @@ NOTEBOOK_SETTLED = tuple(
     s.value for s in (*NOTEBOOK_ACTIVE, *NOTEBOOK_LAUNCH_FAILED.values(), NotebookStatus.STOPPED,
                       NotebookStatus.STOP_FAILED, NotebookStatus.DELETE_FAILED)
 )  # fmt: skip
+
+TUNING_FINAL_STATUSES = frozenset(status.value for status in TUNING_FINAL)
 DEFAULT_APPKEY = "local"
 LOG_PAGE = 1000
 _ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")  # what a route accepts as an id
@@ -32,6 +35,12 @@ TRAINING_FILTERS = {
     "name": "trainingNameList", "names": "trainingNameList",
     "experiment_id": "experimentId", "experiment": "experimentId",
     "status": "trainingStatusCodeList", "statuses": "trainingStatusCodeList",
+}  # fmt: skip
+TUNING_FILTERS = {
+    "id": "hyperparameterTuningIdList", "ids": "hyperparameterTuningIdList",
+    "name": "hyperparameterTuningNameList", "names": "hyperparameterTuningNameList",
+    "experiment_id": "experimentId", "experiment": "experimentId",
+    "status": "hyperparameterTuningStatusCodeList", "statuses": "hyperparameterTuningStatusCodeList",
 }  # fmt: skip
 
 
@@ -312,6 +321,80 @@ class EasyMakerClient(PipelineMethods):
             if deadline is not None and time.monotonic() > deadline:
                 status = notebook["notebookStatusCode"]
                 raise TimeoutError(f"Notebook '{notebook['notebookName']}' is still {status} after {timeout}s.")
+            time.sleep(poll)
+
+    # -- hyperparameter tunings ----------------------------------------------------------------------------------------
+
+    def tunings(self, **filters: Any) -> list[dict]:
+        """Newest first. Filters: name(s), id(s), experiment_id, status(es), or the API's own names
+        (hyperparameterTuningNameList, hyperparameterTuningIdList, experimentId, …); a str or a list."""
+        params = {TUNING_FILTERS.get(k, k): v for k, v in filters.items()}
+        return self.get("/hyperparameter-tunings", **params)["hyperparameterTuningList"]
+
+    def tuning(self, tuning_id: str) -> dict:
+        return self.get(f"/hyperparameter-tunings/{tuning_id}")["hyperparameterTuning"]
+
+    def find_tuning(self, name_or_id: str) -> dict:
+        """The tuning with this name, else with this id; `UnknownName` listing the recent ones otherwise."""
+        found = self.tunings(name=[name_or_id])
+        if not found and _ID.match(name_or_id):
+            found = self.tunings(id=[name_or_id])
+        if found:
+            return found[0]
+        recent = [t["hyperparameterTuningName"] for t in self.tunings()[:20]]
+        listed = ", ".join(recent) or "none yet"
+        raise UnknownName(f"No hyperparameter tuning named or with id '{name_or_id}'; recent tunings: {listed}.")
+
+    def create_tuning(self, body: dict | None = None, **fields: Any) -> dict:
+        """Start a hyperparameter tuning. `body` is the camelCase JSON the API takes (hyperparameterTuningName,
+        experimentId, imageId, flavorId, sourceDirUri, entryPoint, modelUploadUri, hyperparameterSpecList,
+        objectiveMetric, objectiveTypeCode, tuningStrategyName, …); keyword `fields` (snake_case is fine) add to it."""
+        body = {**(body or {}), **camel(fields)}
+        return self.request("POST", "/hyperparameter-tunings", json=body)["hyperparameterTuning"]
+
+    def stop_tuning(self, tuning_id: str) -> dict:
+        return self.request("PUT", f"/hyperparameter-tunings/{tuning_id}/stop")["hyperparameterTuning"]
+
+    def copy_tuning(self, tuning_id: str, **overrides: Any) -> dict:
+        """A new tuning with the same settings; overrides such as hyperparameter_tuning_name=…, max_trial_count=…"""
+        path = f"/hyperparameter-tunings/{tuning_id}/copy"
+        return self.request("POST", path, json=camel(overrides))["hyperparameterTuning"]
+
+    def delete_tuning(self, tuning_id: str) -> None:
+        self.request("DELETE", f"/hyperparameter-tunings/{tuning_id}")
+
+    def trials(self, tuning_id: str, statuses: list[str] | None = None) -> list[dict]:
+        """A tuning's trials in creation order; each trial's `trainingId` gives its logs and metrics."""
+        path = f"/hyperparameter-tunings/{tuning_id}/trials"
+        return self.get(path, trialStatusCodeList=statuses)["trialList"]
+
+    def tuning_handle(self, tuning: str | dict) -> Tuning:
+        """A `Tuning` for a name, an id, or a tuning dict the API returned."""
+        from .tuning import Tuning
+
+        return Tuning(self, tuning if isinstance(tuning, dict) else self.find_tuning(tuning))
+
+    def wait_tuning(
+        self, tuning_id: str, timeout: float | None = None, poll: float = 0.5,
+        on_status: Callable[[dict], Any] | None = None,
+    ) -> dict:  # fmt: skip
+        """Poll until the tuning is final (COMPLETE, FAIL HYPERPARAMETER TUNING, STOPPED, CREATE FAILED).
+        `on_status(tuning)` is called with the tuning each time its status or trial counts change (and first)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        last = None
+        while True:
+            tuning = self.tuning(tuning_id)
+            status = tuning["hyperparameterTuningStatusCode"]
+            seen = (status, tuning["completedTrialCount"], tuning["runningTrialCount"])
+            if seen != last:
+                last = seen
+                if on_status is not None:
+                    on_status(tuning)
+            if status in TUNING_FINAL_STATUSES:
+                return tuning
+            if deadline is not None and time.monotonic() > deadline:
+                name = tuning["hyperparameterTuningName"]
+                raise TimeoutError(f"Hyperparameter tuning '{name}' is still {status} after {timeout}s.")
             time.sleep(poll)
 
     # -- logs, waiting -------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from ..resources import trainings
 from ..resources.schema import KATIB_DEFAULT_METRIC_FILTER
 from ..resources.statuses import TRAINING_FINAL, ExperimentStatus, TrainingStatus
 from ..store import ExperimentRow, LogRow, MetricRow, TrainingRow, UsageRow
+from .tuning import TuningReconciler
 from .workload import training_work
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class Controller:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
         self._lock = threading.Lock()
+        self.tunings = TuningReconciler(platform)
 
     # -- running ---------------------------------------------------------------------------------------------------
 
@@ -116,17 +118,30 @@ class Controller:
     def reconcile_once(self) -> None:
         with self._lock:
             self._experiments()
-            with self.platform.store.session() as session:
-                ids = session.scalars(
-                    select(TrainingRow.id).where(TrainingRow.status.not_in([s.value for s in TRAINING_FINAL]))
-                ).all()
-            for training_id in ids:
-                try:
-                    self._training(training_id)
-                except Exception:
-                    log.exception("reconciling training %s failed", training_id)
+            self.tunings.reconcile()  # before trainings: the trials it creates are submitted in this same pass
+            if self._trainings(self._open_trainings()):
+                # A trial ended: let its tuning judge and start the next trials now, not a tick later.
+                self.tunings.reconcile()
+                self._trainings(self._open_trainings(unsubmitted=True))
             for family in self.families:
                 family.reconcile_once()
+
+    def _open_trainings(self, unsubmitted: bool = False) -> list[str]:
+        query = select(TrainingRow.id).where(TrainingRow.status.not_in([s.value for s in TRAINING_FINAL]))
+        if unsubmitted:
+            query = query.where(TrainingRow.submitted.is_(False))
+        with self.platform.store.session() as session:
+            return list(session.scalars(query))
+
+    def _trainings(self, ids: list[str]) -> bool:
+        """Reconcile these trainings; whether a tuning's trial among them became final."""
+        trial_ended = False
+        for training_id in ids:
+            try:
+                trial_ended |= self._training(training_id)
+            except Exception:
+                log.exception("reconciling training %s failed", training_id)
+        return trial_ended
 
     def _experiments(self) -> None:
         with self.platform.store.session() as session:
@@ -150,15 +165,16 @@ class Controller:
                 if current is not None:
                     current.status, current.status_reason, current.updated_at = status.value, reason, now()
 
-    def _training(self, training_id: str) -> None:
+    def _training(self, training_id: str) -> bool:
+        """One training's pass; True when it is a tuning's trial that became final."""
         backend = self.backend
         with self.platform.store.session() as session:
             row = session.get(TrainingRow, training_id)
             if row is None or TrainingStatus(row.status) in TRAINING_FINAL:
-                return
+                return False
             if not row.submitted:
                 self._submit(session, row)
-                return
+                return row.tuning_id is not None and TrainingStatus(row.status) in TRAINING_FINAL
             if row.stop_requested:
                 backend.stop(row.id)
             observation = backend.observe(row.id)
@@ -181,6 +197,7 @@ class Controller:
                 row.status_reason = observation.message
             if row.status != status.value:
                 row.status, row.updated_at = status.value, now()
+            return row.tuning_id is not None and observation.phase.final
 
     def _submit(self, session: Session, row: TrainingRow) -> None:
         experiment = session.get(ExperimentRow, row.experiment_id)

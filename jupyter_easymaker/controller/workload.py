@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..backends import WorkSpec
 from ..backends.base import ImageRef, Resources
 from ..platform import Platform
+from ..resources import trainings
 from ..store import TrainingRow
 
 
@@ -26,7 +27,7 @@ def training_work(platform: Platform, row: TrainingRow) -> WorkSpec:
         model_upload_uri=config["modelUploadUri"],
         checkpoint_input_uri=config.get("checkPointInputUri"),
         checkpoint_upload_uri=config.get("checkPointUploadUri"),
-        tensorboard_dir=str(platform.tensorboard_dir(row.appkey, row.experiment_id, row.id)),
+        tensorboard_dir=str(trainings.tensorboard_dir(platform, row)),
         timeout_seconds=config["timeoutMinutes"] * 60,
         nodes=config["instanceCount"],
         nproc_per_node=config["nprocPerNode"],

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import conflict, not_found
 from ..platform import Platform, new_id, now, wire_time
-from ..store import ExperimentRow, PipelineRecurringRunRow, PipelineRunRow, TrainingRow
+from ..store import ExperimentRow, PipelineRecurringRunRow, PipelineRunRow, TrainingRow, TuningRow
 from .schema import ExperimentCreate, ExperimentUpdate
 from .statuses import ExperimentStatus
 
@@ -101,6 +101,12 @@ def delete(platform: Platform, appkey: str, experiment_id: str) -> None:
     with platform.store.session() as session:
         row = get_row(session, appkey, experiment_id)
         held = _training_counts(session, [row.id]).get(row.id, 0)
+        tunings = session.scalar(select(func.count()).where(TuningRow.experiment_id == row.id))
+        if tunings:
+            raise conflict(
+                f"Experiment '{row.name}' still holds {tunings} hyperparameter tuning(s). Delete the resources "
+                "associated with the experiment first, then delete the experiment."
+            )
         if held:
             raise conflict(
                 f"Experiment '{row.name}' still holds {held} training(s). Delete the resources associated with the "

@@ -167,6 +167,99 @@ class TemplateUpdate(TrainingConfig):
     description: Description | None = None
 
 
+class TuningHyperparameterSpec(Body):
+    """One searched hyperparameter (Katib's parameter spec); the values are strings, as the SDK sends them."""
+
+    hyperparameter_name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    hyperparameter_type_code: Literal["int", "double", "discrete", "categorical", "INT", "DOUBLE", "DISCRETE",
+                                      "CATEGORICAL"]  # fmt: skip
+    hyperparameter_min_value: Annotated[str, StringConstraints(max_length=255)] | None = None
+    hyperparameter_max_value: Annotated[str, StringConstraints(max_length=255)] | None = None
+    hyperparameter_step: Annotated[str, StringConstraints(max_length=255)] | None = None
+    hyperparameter_specified_values: Annotated[str, StringConstraints(max_length=3000)] | None = None
+    is_optional: bool | None = None
+    default_value: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+    @field_validator("hyperparameter_name")
+    @classmethod
+    def _usable_as_argument(cls, value: str) -> str:
+        return Parameter._usable_as_argument(value)
+
+
+class MetricSpec(Body):
+    """A metric to collect; `strategy` (Katib's metric strategy: min, max or latest) picks its value per trial."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+    strategy: Literal["min", "max", "latest"] | None = None
+
+
+class ObjectiveMetric(Body):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+
+
+TUNING_FIELDS = (
+    "parallelTrialCount", "hyperparameterSpecList", "metricList", "objectiveMetric", "objectiveTypeCode",
+    "objectiveGoal", "maxFailedTrialCount", "maxTrialCount", "tuningStrategyName", "tuningStrategyRandomState",
+    "earlyStoppingAlgorithm", "earlyStoppingMinTrialCount", "earlyStoppingStartStep",
+)  # fmt: skip
+
+
+class TuningConfig(TrainingConfig):
+    """What a hyperparameter tuning runs: a training configuration and Katib's experiment settings."""
+
+    parallel_trial_count: Annotated[int, Field(ge=1, le=10)] | None = None
+    hyperparameter_spec_list: Annotated[list[TuningHyperparameterSpec], Field(min_length=1, max_length=100)] | None = (
+        None
+    )
+    metric_list: Annotated[list[MetricSpec], Field(max_length=10)] | None = None
+    objective_metric: ObjectiveMetric | None = None
+    objective_type_code: Literal["MINIMIZE", "MAXIMIZE"] | None = None
+    objective_goal: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    max_failed_trial_count: Annotated[int, Field(ge=0)] | None = None
+    max_trial_count: Annotated[int, Field(ge=1)] | None = None
+    tuning_strategy_name: Literal[
+        "GRID", "RANDOM", "BAYESIAN_OPTIMIZATION", "TPE", "MULTIVARIATE_TPE", "CMAES", "SOBOL"
+    ] | None = None  # fmt: skip
+    tuning_strategy_random_state: int | None = None
+    early_stopping_algorithm: Literal["MEDIAN"] | None = None
+    early_stopping_min_trial_count: Annotated[int, Field(ge=1)] | None = None
+    early_stopping_start_step: Annotated[int, Field(ge=1)] | None = None
+
+    @field_validator("objective_goal", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("hyperparameter_spec_list")
+    @classmethod
+    def _unique_specs(cls, value: list[TuningHyperparameterSpec] | None) -> list[TuningHyperparameterSpec] | None:
+        _refuse_duplicates([s.hyperparameter_name for s in value or []], "hyperparameter")
+        return value
+
+    @field_validator("metric_list")
+    @classmethod
+    def _unique_metrics(cls, value: list[MetricSpec] | None) -> list[MetricSpec] | None:
+        _refuse_duplicates([m.name for m in value or []], "metric")
+        return value
+
+
+class TuningCreate(TuningConfig, PipelineContext):
+    hyperparameter_tuning_name: Name
+    description: Description | None = None
+    experiment_id: Ident | None = None
+    experiment_name: Name | None = None
+    experiment_description: Description | None = None
+    training_template_id: Ident | None = None
+
+
+class TuningCopy(TuningConfig):
+    """Copy a tuning: a new name, any setting changed, everything else as the original."""
+
+    hyperparameter_tuning_name: Name | None = None
+    description: Description | None = None
+    experiment_id: Ident | None = None
+
+
 class ExperimentCreate(PipelineContext):
     experiment_name: Name
     description: Description | None = None
@@ -402,9 +495,9 @@ def _field_error(error: dict) -> FieldError:
     return FieldError(path or "body", message)
 
 
-def config_fields(model: BaseModel) -> dict[str, Any]:
-    """The TrainingConfig fields that were given, as camelCase wire JSON."""
-    names = set(TrainingConfig.model_fields) & model.model_fields_set
+def config_fields(model: BaseModel, config: type[BaseModel] = TrainingConfig) -> dict[str, Any]:
+    """The `config` (TrainingConfig, TuningConfig) fields that were given, as camelCase wire JSON."""
+    names = set(config.model_fields) & model.model_fields_set
     return model.model_dump(by_alias=True, include=names, mode="json")
 
 

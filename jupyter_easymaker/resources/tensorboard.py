@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..platform import Platform
-from . import experiments, trainings
+from . import experiments, trainings, tunings
 
 
 def experiment_log_dir(platform: Platform, appkey: str, experiment_id: str) -> Path:
@@ -21,11 +21,11 @@ def experiment_log_dir(platform: Platform, appkey: str, experiment_id: str) -> P
 
 def training_log_dir(platform: Platform, appkey: str, training_id: str) -> Path:
     with platform.store.session() as session:
-        row = trainings.get_row(session, appkey, training_id)
-        return platform.tensorboard_dir(appkey, row.experiment_id, row.id)
+        return trainings.tensorboard_dir(platform, trainings.get_row(session, appkey, training_id))
 
 
 LOG_DIRS: dict[str, Callable[[Platform, str, str], Path]] = {
     "experiments": experiment_log_dir,
     "trainings": training_log_dir,
+    "hyperparameter-tunings": tunings.tensorboard_log_dir,
 }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, or_, select, update
@@ -198,7 +200,11 @@ def get(platform: Platform, appkey: str, training_id: str) -> dict:
 
 def list_(platform: Platform, appkey: str, filters: dict[str, list[str]]) -> list[dict]:
     with platform.store.session() as session:
-        query = select(TrainingRow).where(TrainingRow.appkey == appkey).order_by(TrainingRow.created_at.desc())
+        query = (
+            select(TrainingRow)
+            .where(TrainingRow.appkey == appkey, TrainingRow.tuning_id.is_(None))  # trials are listed by their tuning
+            .order_by(TrainingRow.created_at.desc())
+        )
         for param, column in (
             ("trainingIdList", TrainingRow.id),
             ("trainingNameList", TrainingRow.name),
@@ -224,11 +230,19 @@ def stop(platform: Platform, appkey: str, training_id: str) -> dict:
                 f"Training '{row.name}' is {row.status}; only a training that is CREATE REQUESTED, "
                 "CREATE IN PROGRESS or RUNNING can be stopped."
             )
-        elif not _stop_unsubmitted(session, row):
-            row.status, row.stop_requested, row.updated_at = TrainingStatus.STOP_IN_PROGRESS.value, True, now()
+        else:
+            request_stop(session, row)
         wire = to_wire(platform, row, session.get(ExperimentRow, row.experiment_id))
     platform.wake()
     return wire
+
+
+def request_stop(session: Session, row: TrainingRow, reason: str | None = None) -> None:
+    """Ask for a stoppable training to stop: at once if no backend has it yet, else through the controller."""
+    if not _stop_unsubmitted(session, row):
+        row.status, row.stop_requested, row.updated_at = TrainingStatus.STOP_IN_PROGRESS.value, True, now()
+    if reason:
+        row.status_reason = reason
 
 
 def _stop_unsubmitted(session: Session, row: TrainingRow) -> bool:
@@ -251,6 +265,11 @@ def _stop_unsubmitted(session: Session, row: TrainingRow) -> bool:
 def delete(platform: Platform, appkey: str, training_id: str) -> None:
     with platform.store.session() as session:
         row = get_row(session, appkey, training_id)
+        if row.tuning_id:
+            raise conflict(
+                f"Training '{row.name}' is a trial of hyperparameter tuning '{row.tuning_id}'; "
+                "it is deleted with its tuning (DELETE …/hyperparameter-tunings/{id})."
+            )
         if TrainingStatus(row.status) not in TRAINING_FINAL:
             raise conflict(
                 f"Training '{row.name}' is {row.status}. Training in progress can be deleted after stopping: "
@@ -260,7 +279,7 @@ def delete(platform: Platform, appkey: str, training_id: str) -> None:
             session.execute(sql_delete(table).where(table.resource_id == training_id))
         session.delete(row)
         platform.forget(training_id)  # what the work left on its backend
-    shutil.rmtree(platform.tensorboard_dir(appkey, row.experiment_id, training_id), ignore_errors=True)
+    shutil.rmtree(tensorboard_dir(platform, row), ignore_errors=True)
 
 
 def metrics(platform: Platform, appkey: str, training_id: str, names: list[str], max_points: int | None) -> dict:
@@ -299,7 +318,14 @@ def monitoring(platform: Platform, appkey: str, training_id: str) -> list[dict]:
 # -- wire --------------------------------------------------------------------------------------------------------------
 
 
-def elapsed_seconds(row: TrainingRow) -> int:
+def tensorboard_dir(platform: Platform, row: TrainingRow) -> Path:
+    """A training's TensorBoard logs; a trial's sit in its tuning's directory, so one board shows every trial."""
+    if row.tuning_id:
+        return platform.tensorboard_dir(row.appkey, row.experiment_id, row.tuning_id) / row.id
+    return platform.tensorboard_dir(row.appkey, row.experiment_id, row.id)
+
+
+def elapsed_seconds(row: TrainingRow | Any) -> int:
     if row.started_at is None:
         return 0
     return int(((row.finished_at or now()) - row.started_at).total_seconds())
@@ -330,7 +356,8 @@ def to_wire(platform: Platform, row: TrainingRow, experiment: ExperimentRow | No
         "startedDatetime": wire_time(row.started_at),
         "finishedDatetime": wire_time(row.finished_at),
         "tensorboardAccessPath": f"trainings/{row.id}/tensorboard",
-        "tensorboardLogDir": str(platform.tensorboard_dir(row.appkey, row.experiment_id, row.id)),
+        "tensorboardLogDir": str(tensorboard_dir(platform, row)),
+        "hyperparameterTuningId": row.tuning_id,
         "appliedResources": row.applied_resources,
     }
 

@@ -11,6 +11,8 @@ from .models import (
     PipelineRunRow,
     TemplateRow,
     TrainingRow,
+    TrialRow,
+    TuningRow,
     UsageRow,
 )
 
@@ -25,5 +27,7 @@ __all__ = [
     "PipelineRunRow",
     "TemplateRow",
     "TrainingRow",
+    "TrialRow",
+    "TuningRow",
     "UsageRow",
 ]

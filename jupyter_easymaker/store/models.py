@@ -49,6 +49,7 @@ class TrainingRow(Base):
     description: Mapped[str | None] = mapped_column(String(255))
     experiment_id: Mapped[str] = mapped_column(ForeignKey("experiments.id"), index=True)
     template_id: Mapped[str | None] = mapped_column(String(36))
+    tuning_id: Mapped[str | None] = mapped_column(String(36), index=True)  # set on a tuning's trial
     config: Mapped[dict] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(32), index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
@@ -61,6 +62,52 @@ class TrainingRow(Base):
     updated_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class TuningRow(Base):
+    """A hyperparameter tuning (a Katib experiment): its configuration, status and the ordinal of its next trial."""
+
+    __tablename__ = "hyperparameter_tunings"
+    __table_args__ = (UniqueConstraint("appkey", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appkey: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(String(255))
+    experiment_id: Mapped[str] = mapped_column(ForeignKey("experiments.id"), index=True)
+    template_id: Mapped[str | None] = mapped_column(String(36))
+    config: Mapped[dict] = mapped_column(JSON)
+    seed: Mapped[int] = mapped_column(Integer)  # the random state, drawn at creation when none was given
+    status: Mapped[str] = mapped_column(String(64), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    suggestions_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class TrialRow(Base):
+    """One trial of a tuning. Its work is the training row with the same id (trainings.tuning_id set)."""
+
+    __tablename__ = "trials"
+    __table_args__ = (UniqueConstraint("tuning_id", "ordinal"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tuning_id: Mapped[str] = mapped_column(ForeignKey("hyperparameter_tunings.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64))
+    assignments: Mapped[dict] = mapped_column(JSON)  # hyperparameter name -> value (str)
+    sampler_attrs: Mapped[dict] = mapped_column(JSON)  # what the suggestion engine keeps with the trial
+    status: Mapped[str] = mapped_column(String(32))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    stop_rule: Mapped[float | None] = mapped_column(Float)  # the median stopping rule value given at creation
+    early_stopped: Mapped[bool] = mapped_column(Boolean, default=False)
+    objective_value: Mapped[float | None] = mapped_column(Float)
+    metric_summary: Mapped[list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class LogRow(Base):
