@@ -274,3 +274,40 @@ def test_pipeline_from_a_cell_is_uploaded_and_run(kernel, api):
     assert again.stderr.startswith("UsageError: 'not_a_pipeline' is not a pipeline: decorate it with @dsl.pipeline")
     missing = kernel.execute("%em_pipeline adder --run")
     assert missing.stderr.startswith("UsageError: Missing --experiment NAME")
+
+
+TUNED = """
+import argparse
+parser = argparse.ArgumentParser()
+parser.add_argument("--x", type=float)
+parser.add_argument("--shape", default="flat")
+args = parser.parse_args()
+print(f"loss={(args.x - 3) ** 2 + (0 if args.shape == 'bowl' else 1):.4f}")
+"""
+
+
+def test_tune_cell_runs_trials_and_reports_the_best(kernel, api):
+    line = ("%%em_tune --experiment cell-tuning --name cell-grid --objective loss --strategy GRID "
+            "--param x:int:1:3 --param shape:categorical:flat,bowl --max-trials 6 --parallel 2 --wait")  # fmt: skip
+    reply = kernel.execute(cell(line, TUNED))
+    assert reply.status == "ok", reply
+    assert "[cell-grid] COMPLETE" in reply.stdout
+    assert reply.stdout.count(": SUCCEEDED (") == 6
+    assert "Tuning 'cell-grid' COMPLETE" in reply.stdout and "6 trials, 6 succeeded, 0 failed" in reply.stdout
+    assert "with loss=0 (" in reply.stdout and "x=3" in reply.stdout.split("Best:")[1]
+    assert "shape=bowl" in reply.stdout.split("Best:")[1]
+    html = reply.outputs[-1]["data"]["text/html"]
+    assert "cell-grid" in html and "COMPLETE" in html and "<table" in html
+
+    frame = kernel.execute(
+        "t = %em_status cell-grid\nprint(type(t).__name__, len(t.trials()), t.best_trial['trialName'])"
+    )
+    assert frame.stdout.startswith("Tuning 6 ")
+    tuning = api.get("/hyperparameter-tunings", params={"hyperparameterTuningNameList": "cell-grid"})
+    # 6 trials of 6 combinations: max trials is checked before the end of the suggestions, as Katib does
+    assert tuning["hyperparameterTuningList"][0]["hyperparameterTuningStatusReason"] == "MaxTrialsReached"
+
+    bad = kernel.execute(cell("%%em_tune --experiment cell-tuning --objective loss --param x:float:1:2", TUNED))
+    assert bad.stderr.startswith("UsageError: --param 'x:float:1:2' is not NAME:TYPE:SPEC")
+    assert not api.get("/hyperparameter-tunings", params={"hyperparameterTuningNameList": "x"})[
+        "hyperparameterTuningList"]  # fmt: skip

@@ -29,7 +29,14 @@ def kinds(shared_server) -> list[dict]:
 
 
 def test_the_sidebar_offers_each_kind_in_order(kinds):
-    assert [k["kind"] for k in kinds] == ["experiments", "trainings", "training-templates", "notebooks", "custom-envs"]
+    assert [k["kind"] for k in kinds] == [
+        "experiments",
+        "trainings",
+        "training-templates",
+        "hyperparameter-tunings",
+        "notebooks",
+        "custom-envs",
+    ]
     assert [k["kind"] for k in kinds] == [k.kind for k in KINDS]
 
 

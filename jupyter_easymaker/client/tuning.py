@@ -46,6 +46,26 @@ class Tuning:
         reason = f" ({self.status_reason})" if self.status == "COMPLETE" and self.status_reason else ""
         return f"<Tuning {self.name!r} {self.status}{reason} id={self.id}>"
 
+    def _repr_html_(self) -> str:
+        """In a notebook: status, trial counts, the best trial and the trials table."""
+        from html import escape
+
+        from ..widgets.render import badge, duration
+
+        data = self.data
+        reason = f" ({escape(self.status_reason)})" if self.status_reason else ""
+        head = (f"<b>{escape(self.name)}</b> {badge(self.status)}{reason} &nbsp;·&nbsp; "
+                f"elapsed {duration(data.get('elapsedTimeSeconds') or 0)} &nbsp;·&nbsp; {data['trialCount']} trials: "
+                f"{data['successfulTrialCount']} succeeded, {data['runningTrialCount']} running, "
+                f"{data['failedTrialCount']} failed")  # fmt: skip
+        best = self.best_trial
+        if best:
+            head += (f"<div>Best: {escape(best['trialName'])}, {escape(best['objectiveMetricName'])} = "
+                     f"{best['objectiveMetricValue']:g}</div>")  # fmt: skip
+        trials = self.trials()
+        table = trials.to_html(index=False) if hasattr(trials, "to_html") else ""
+        return f'<div class="em-tuning">{head}{table}</div>'
+
     def refresh(self) -> Tuning:
         self.data = self.client.tuning(self.id)
         return self

@@ -48,6 +48,7 @@ KINDS: list[Kind] = [
     Kind("training", "training", lambda em: em.trainings(), lambda em, data: em.training_handle(data)),
     Kind("experiment", "experiment", lambda em: em.experiments()),
     Kind("training template", "trainingTemplate", lambda em: em.templates()),
+    Kind("tuning", "hyperparameterTuning", lambda em: em.tunings(), lambda em, data: em.tuning_handle(data)),
     Kind("pipeline run", "pipelineRun", lambda em: em.pipeline_runs(), _pipeline_run),
     Kind("pipeline", "pipeline", lambda em: em.pipelines(), lambda em, data: em.pipeline_handle(data)),
     Kind("recurring run", "pipelineRecurringRun", lambda em: em.recurring_runs()),
