@@ -14,6 +14,7 @@ from ..resources.statuses import NOTEBOOK_ACTIVE, NOTEBOOK_LAUNCH_FAILED, TRAINI
 from .discovery import HOW_TO_START, discover
 from .errors import ApiError, ServerNotFound, UnknownName
 from .pipeline_api import PipelineMethods
+from .polling import poll_until
 
 if TYPE_CHECKING:
     from .training import Training
@@ -313,15 +314,12 @@ class EasyMakerClient(PipelineMethods):
     def wait_notebook(self, notebook_id: str, until: tuple[str, ...] = NOTEBOOK_SETTLED, timeout: float | None = None,
                       poll: float = 0.5) -> dict:  # fmt: skip
         """Poll until the notebook is in one of `until` (by default: no task in progress) and return it."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            notebook = self.notebook(notebook_id)
-            if notebook["notebookStatusCode"] in until:
-                return notebook
-            if deadline is not None and time.monotonic() > deadline:
-                status = notebook["notebookStatusCode"]
-                raise TimeoutError(f"Notebook '{notebook['notebookName']}' is still {status} after {timeout}s.")
-            time.sleep(poll)
+        return poll_until(
+            lambda: self.notebook(notebook_id),
+            lambda n: n["notebookStatusCode"] in until,
+            lambda n: f"Notebook '{n['notebookName']}' is still {n['notebookStatusCode']}",
+            timeout, poll,
+        )  # fmt: skip
 
     # -- hyperparameter tunings ----------------------------------------------------------------------------------------
 
@@ -380,22 +378,13 @@ class EasyMakerClient(PipelineMethods):
     ) -> dict:  # fmt: skip
         """Poll until the tuning is final (COMPLETE, FAIL HYPERPARAMETER TUNING, STOPPED, CREATE FAILED).
         `on_status(tuning)` is called with the tuning each time its status or trial counts change (and first)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        last = None
-        while True:
-            tuning = self.tuning(tuning_id)
-            status = tuning["hyperparameterTuningStatusCode"]
-            seen = (status, tuning["completedTrialCount"], tuning["runningTrialCount"])
-            if seen != last:
-                last = seen
-                if on_status is not None:
-                    on_status(tuning)
-            if status in TUNING_FINAL_STATUSES:
-                return tuning
-            if deadline is not None and time.monotonic() > deadline:
-                name = tuning["hyperparameterTuningName"]
-                raise TimeoutError(f"Hyperparameter tuning '{name}' is still {status} after {timeout}s.")
-            time.sleep(poll)
+        return poll_until(
+            lambda: self.tuning(tuning_id),
+            lambda t: t["hyperparameterTuningStatusCode"] in TUNING_FINAL_STATUSES,
+            lambda t: f"Tuning '{t['hyperparameterTuningName']}' is still {t['hyperparameterTuningStatusCode']}",
+            timeout, poll, on_status,
+            lambda t: (t["hyperparameterTuningStatusCode"], t["completedTrialCount"], t["runningTrialCount"]),
+        )  # fmt: skip
 
     # -- logs, waiting -------------------------------------------------------------------------------------------------
 
@@ -448,21 +437,12 @@ class EasyMakerClient(PipelineMethods):
     ) -> dict:  # fmt: skip
         """Poll until the training is final (COMPLETE, FAIL TRAIN, STOPPED, CREATE FAILED) and return it.
         `on_status(training)` is called with the training each time its status changes (and first)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        last = None
-        while True:
-            training = self.training(training_id)
-            status = training["trainingStatusCode"]
-            if status != last:
-                last = status
-                if on_status is not None:
-                    on_status(training)
-            if status in FINAL_STATUSES:
-                return training
-            if deadline is not None and time.monotonic() > deadline:
-                name = training["trainingName"]
-                raise TimeoutError(f"Training '{name}' is still {status} after {timeout}s.")
-            time.sleep(poll)
+        return poll_until(
+            lambda: self.training(training_id),
+            lambda t: t["trainingStatusCode"] in FINAL_STATUSES,
+            lambda t: f"Training '{t['trainingName']}' is still {t['trainingStatusCode']}",
+            timeout, poll, on_status, lambda t: t["trainingStatusCode"],
+        )  # fmt: skip
 
 
 def _params(params: dict | None) -> dict:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..resources.statuses import PIPELINE_RUN_FINAL
 from .errors import ApiError, UnknownName
+from .polling import poll_until
 
 if TYPE_CHECKING:
     from .pipelines import Pipeline, PipelineRun, RecurringRun
@@ -187,20 +187,12 @@ class PipelineMethods:
         on_status: Callable[[dict], Any] | None = None,
     ) -> dict:  # fmt: skip
         """Poll until the run is final (COMPLETE, FAIL PIPELINE RUN, STOPPED, CREATE FAILED) and return it."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        last = None
-        while True:
-            found = self.pipeline_run(run_id)
-            status = found["pipelineRunStatusCode"]
-            if status != last:
-                last = status
-                if on_status is not None:
-                    on_status(found)
-            if status in RUN_FINAL_STATUSES:
-                return found
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"Pipeline run '{found['pipelineRunName']}' is still {status} after {timeout}s.")
-            time.sleep(poll)
+        return poll_until(
+            lambda: self.pipeline_run(run_id),
+            lambda r: r["pipelineRunStatusCode"] in RUN_FINAL_STATUSES,
+            lambda r: f"Pipeline run '{r['pipelineRunName']}' is still {r['pipelineRunStatusCode']}",
+            timeout, poll, on_status, lambda r: r["pipelineRunStatusCode"],
+        )  # fmt: skip
 
     def pipeline_run_handle(self, run: str | dict) -> PipelineRun:
         from .pipelines import PipelineRun

@@ -121,7 +121,16 @@ class PipelineReconciler:
                     return
             status = recurring_runs.status_for(row)
             if row.status != status.value:
-                row.status, row.updated_at = status.value, now()
+                # Conditional: a stop or start committed since this pass read the row wins; the next pass sees it.
+                table = PipelineRecurringRunRow
+                changed = session.execute(
+                    update(table)
+                    .where(table.id == row.id, table.enabled == row.enabled, table.status == row.status)
+                    .values(status=status.value, updated_at=now())
+                ).rowcount
+                if not changed:
+                    return
+                session.refresh(row)
             if not row.enabled:
                 return
             pipeline = session.get(PipelineRow, row.pipeline_id)

@@ -7,7 +7,7 @@ import shutil
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import conflict, not_found
+from ..errors import EasyMakerError, conflict, invalid, not_found
 from ..platform import Platform, new_id, now, wire_time
 from ..store import ExperimentRow, PipelineRecurringRunRow, PipelineRunRow, TrainingRow, TuningRow
 from .schema import ExperimentCreate, ExperimentUpdate
@@ -38,6 +38,21 @@ def get_row(session: Session, appkey: str, experiment_id: str) -> ExperimentRow:
 
 def find_by_name(session: Session, appkey: str, name: str) -> ExperimentRow | None:
     return session.scalar(select(ExperimentRow).where(ExperimentRow.appkey == appkey, ExperimentRow.name == name))
+
+
+def for_work(
+    session: Session, appkey: str, experiment_id: str | None, name: str | None, description: str | None
+) -> ExperimentRow:
+    """The experiment new work (a training, tuning or pipeline run) belongs to: by id, else by name, created if
+    there is none (in the caller's transaction, so a refused create leaves no experiment behind)."""
+    if experiment_id:
+        try:
+            return get_row(session, appkey, experiment_id)
+        except EasyMakerError:
+            raise invalid("experimentId", f"no experiment with id '{experiment_id}'") from None
+    if name:
+        return find_by_name(session, appkey, name) or insert(session, appkey, name, description)
+    raise invalid("experimentId", "is required (or give experimentName to create the experiment)")
 
 
 def insert(session: Session, appkey: str, name: str, description: str | None) -> ExperimentRow:

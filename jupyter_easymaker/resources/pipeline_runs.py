@@ -8,7 +8,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..errors import EasyMakerError, FieldError, conflict, invalid, invalid_fields, not_found
+from ..errors import EasyMakerError, FieldError, conflict, invalid_fields, not_found
 from ..platform import Platform, new_id, now, wire_time
 from ..storage import StorageError, resolve
 from ..store import ExperimentRow, LogRow, PipelineRecurringRunRow, PipelineRow, PipelineRunRow
@@ -101,18 +101,6 @@ def _arguments(pipeline: PipelineRow, given: list[dict]) -> tuple[list[FieldErro
     return errors, arguments, listed
 
 
-def experiment_for(session: Session, appkey: str, experiment_id: str | None, name: str | None,
-                   description: str | None) -> ExperimentRow:  # fmt: skip
-    if experiment_id:
-        try:
-            return experiments.get_row(session, appkey, experiment_id)
-        except EasyMakerError:
-            raise invalid("experimentId", f"no experiment with id '{experiment_id}'") from None
-    if name:
-        return experiments.find_by_name(session, appkey, name) or experiments.insert(session, appkey, name, description)
-    raise invalid("experimentId", "is required (or give experimentName to create the experiment)")
-
-
 # -- operations --------------------------------------------------------------------------------------------------------
 
 
@@ -120,7 +108,7 @@ def create(platform: Platform, appkey: str, body: PipelineRunCreate) -> dict:
     """A one-time run. (The SDK posts recurring runs here too; the API hands those to recurring_runs.)"""
     with platform.store.session() as session:
         pipeline, config, arguments = check_run_config(platform, session, appkey, body.pipeline_id, run_fields(body))
-        experiment = experiment_for(
+        experiment = experiments.for_work(
             session, appkey, body.experiment_id, body.experiment_name, body.experiment_description
         )
         row = insert(session, appkey, body.pipeline_run_or_recurring_run_name, body.description, pipeline,

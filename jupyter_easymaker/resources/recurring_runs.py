@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 from ..errors import EasyMakerError, FieldError, conflict, invalid_fields, not_found
 from ..platform import Platform, new_id, now, wire_time
 from ..store import ExperimentRow, PipelineRecurringRunRow, PipelineRow, PipelineRunRow
-from . import pipeline_runs, pipeline_schedule, pipelines
+from . import experiments, pipeline_runs, pipeline_schedule, pipelines
 from .naming import free_copy_name
-from .pipeline_runs import RUN_FIELDS, check_run_config, experiment_for, merged_run_fields, run_fields
+from .pipeline_runs import RUN_FIELDS, check_run_config, merged_run_fields, run_fields
 from .schema import PipelineRunCreate, RecurringRunCopy, parse
 from .statuses import PIPELINE_RUN_FINAL, RecurringRunStatus
 
@@ -51,7 +51,7 @@ def create(platform: Platform, appkey: str, body: PipelineRunCreate) -> dict:
         if session.scalar(select(PipelineRecurringRunRow.id).where(
                 PipelineRecurringRunRow.appkey == appkey, PipelineRecurringRunRow.name == name)):  # fmt: skip
             raise conflict(f"pipelineRecurringRunName: a recurring run named '{name}' already exists; choose another.")
-        experiment = experiment_for(
+        experiment = experiments.for_work(
             session, appkey, body.experiment_id, body.experiment_name, body.experiment_description
         )
         stamp = now()

@@ -11,7 +11,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..errors import EasyMakerError, FieldError, conflict, invalid, invalid_fields, not_found
+from ..errors import FieldError, conflict, invalid, invalid_fields, not_found
 from ..platform import Platform, new_id, now, wire_time
 from ..storage import Location, StorageError, exists, resolve
 from ..store import ExperimentRow, LogRow, MetricRow, TemplateRow, TrainingRow, UsageRow
@@ -128,18 +128,6 @@ def _unique_name(session: Session, appkey: str, wanted: str) -> None:
         raise conflict(f"trainingName: a training named '{wanted}' already exists; choose another name.")
 
 
-def _experiment_for(session: Session, appkey: str, body: TrainingCreate) -> ExperimentRow:
-    if body.experiment_id:
-        try:
-            return experiments.get_row(session, appkey, body.experiment_id)
-        except EasyMakerError:
-            raise invalid("experimentId", f"no experiment with id '{body.experiment_id}'") from None
-    if body.experiment_name:
-        found = experiments.find_by_name(session, appkey, body.experiment_name)
-        return found or experiments.insert(session, appkey, body.experiment_name, body.experiment_description)
-    raise invalid("experimentId", "is required (or give experimentName to create the experiment)")
-
-
 # -- operations --------------------------------------------------------------------------------------------------------
 
 
@@ -154,7 +142,9 @@ def create(platform: Platform, appkey: str, body: TrainingCreate) -> dict:
             template_config = template.config
         config = check_config(platform, {**template_config, **given})
         _unique_name(session, appkey, body.training_name)
-        experiment = _experiment_for(session, appkey, body)
+        experiment = experiments.for_work(
+            session, appkey, body.experiment_id, body.experiment_name, body.experiment_description
+        )
         stamp = now()
         row = TrainingRow(
             id=new_id(), appkey=appkey, name=body.training_name, description=body.description,

@@ -129,18 +129,6 @@ def _unique_name(session: Session, appkey: str, wanted: str) -> None:
         )
 
 
-def _experiment_for(session: Session, appkey: str, body: TuningCreate) -> ExperimentRow:
-    if body.experiment_id:
-        try:
-            return experiments.get_row(session, appkey, body.experiment_id)
-        except EasyMakerError:
-            raise invalid("experimentId", f"no experiment with id '{body.experiment_id}'") from None
-    if body.experiment_name:
-        found = experiments.find_by_name(session, appkey, body.experiment_name)
-        return found or experiments.insert(session, appkey, body.experiment_name, body.experiment_description)
-    raise invalid("experimentId", "is required (or give experimentName to create the experiment)")
-
-
 # -- operations --------------------------------------------------------------------------------------------------------
 
 
@@ -155,7 +143,9 @@ def create(platform: Platform, appkey: str, body: TuningCreate) -> dict:
             template_config = template.config
         config = check_config(platform, {**template_config, **given})
         _unique_name(session, appkey, body.hyperparameter_tuning_name)
-        experiment = _experiment_for(session, appkey, body)
+        experiment = experiments.for_work(
+            session, appkey, body.experiment_id, body.experiment_name, body.experiment_description
+        )
         seed = config["tuningStrategyRandomState"]
         stamp = now()
         row = TuningRow(
