@@ -10,7 +10,9 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import CaselessStrEnum, Dict, Float, List, Unicode, default
 
 from .api import handlers
+from .api.gateway import Gateway
 from .backends.local import LocalBackend
+from .backends.local.modelserver import LocalModelServers
 from .backends.local.tensorboard import TensorBoards
 from .controller import Controller
 from .platform import Catalog, Platform
@@ -78,7 +80,8 @@ class EasyMakerApp(ExtensionApp):
         store = Store(self.database_url or f"sqlite:///{data_dir / 'easymaker.db'}")
         backend = LocalBackend(data_dir / "runs", storage, self.image_pythons(catalog, data_dir))
         self.platform = Platform(store=store, catalog=catalog, storage=storage, data_dir=data_dir, region=self.region)
-        self.controller = Controller(self.platform, backend, self.controller_interval)
+        servers = LocalModelServers(data_dir / "stages")
+        self.controller = Controller(self.platform, backend, self.controller_interval, servers)
         self.platform.wake, self.platform.forget = self.controller.wake, self.controller.forget
         self.tensorboards = TensorBoards(data_dir / "tensorboard-boards")
         self.settings.update(
@@ -86,6 +89,7 @@ class EasyMakerApp(ExtensionApp):
             easymaker_tensorboards=self.tensorboards,
             easymaker_default_appkey=self.default_appkey,
             easymaker_backend=self.backend,
+            easymaker_gateway=Gateway(self.platform),
         )
 
     def build_catalog(self) -> Catalog:
@@ -119,6 +123,7 @@ class EasyMakerApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         await self.controller.stop()
+        self.settings["easymaker_gateway"].stop()
         self.tensorboards.stop_all()
         self.platform.store.close()
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from tornado import web
 
-from . import catalog, experiments, logs, openapi, templates, tensorboard, trainings
+from . import catalog, endpoints, experiments, gateway, logs, models, openapi, templates, tensorboard, trainings
 from .base import ApiHandler, endpoint
 
 API_ROOT = "easymaker"
-FAMILIES = (catalog, experiments, templates, trainings, logs)
+FAMILIES = (catalog, experiments, templates, trainings, logs, models, endpoints)
 
 
 class RegionProbeHandler(ApiHandler):
@@ -42,10 +42,11 @@ class NoRouteHandler(ApiHandler):
 
 
 def handlers(base_url: str) -> list[tuple[str, type]]:
-    """What the server registers: the documented routes, TensorBoard's pages, then the fallback for the rest."""
+    """What the server registers: the documented routes, TensorBoard's pages, the inference gateway, then the
+    fallback for the rest."""
     root = f"{base_url.rstrip('/')}/{API_ROOT}"
     boards = tensorboard.routes(f"{root}/v1.0/appkeys")
-    return [*routes(base_url), *boards, (f"{root}/.*", NoRouteHandler)]
+    return [*routes(base_url), *boards, *gateway.routes(root), (f"{root}/.*", NoRouteHandler)]
 
 
 def routes(base_url: str) -> list[tuple[str, type]]:

@@ -18,11 +18,13 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..backends import Backend, LogLine, Phase
+from ..backends.local.modelserver import LocalModelServers
 from ..platform import Platform, now
 from ..resources import trainings
 from ..resources.schema import KATIB_DEFAULT_METRIC_FILTER
 from ..resources.statuses import TRAINING_FINAL, ExperimentStatus, TrainingStatus
 from ..store import ExperimentRow, LogRow, MetricRow, TrainingRow, UsageRow
+from .serving import StageReconciler
 from .workload import training_work
 
 log = logging.getLogger(__name__)
@@ -48,9 +50,12 @@ def utc(epoch: float) -> datetime:
 
 
 class Controller:
-    def __init__(self, platform: Platform, backend: Backend, interval: float = 0.5) -> None:
+    def __init__(
+        self, platform: Platform, backend: Backend, interval: float = 0.5, servers: LocalModelServers | None = None
+    ) -> None:
         self.platform = platform
         self.backend = backend
+        self.stages = StageReconciler(platform, servers) if servers is not None else None
         self.interval = interval
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -108,6 +113,8 @@ class Controller:
                     self._training(training_id)
                 except Exception:
                     log.exception("reconciling training %s failed", training_id)
+            if self.stages is not None:
+                self.stages.reconcile()
 
     def _experiments(self) -> None:
         with self.platform.store.session() as session:

@@ -1,6 +1,31 @@
 """Persistence: the store is the truth for every resource's desired and observed state."""
 
 from .db import Store
-from .models import ExperimentRow, LogRow, MetricRow, TemplateRow, TrainingRow, UsageRow
+from .models import (
+    ApiCallStatRow,
+    EndpointModelRow,
+    EndpointRow,
+    EndpointStageRow,
+    ExperimentRow,
+    LogRow,
+    MetricRow,
+    ModelRow,
+    TemplateRow,
+    TrainingRow,
+    UsageRow,
+)
 
-__all__ = ["Store", "ExperimentRow", "LogRow", "MetricRow", "TemplateRow", "TrainingRow", "UsageRow"]
+__all__ = [
+    "Store",
+    "ApiCallStatRow",
+    "EndpointModelRow",
+    "EndpointRow",
+    "EndpointStageRow",
+    "ModelRow",
+    "ExperimentRow",
+    "LogRow",
+    "MetricRow",
+    "TemplateRow",
+    "TrainingRow",
+    "UsageRow",
+]
