@@ -9,6 +9,7 @@ from .base import APPKEY, ID, ApiHandler, endpoint, run
 ENDPOINT_ID = ID.format("endpoint_id")
 STAGE_ID = ID.format("stage_id")
 RESOURCE_ID = ID.format("resource_id")
+FILTERS = ("endpointIdList", "endpointNameList")
 
 
 class GatewayAware(ApiHandler):
@@ -21,7 +22,7 @@ class GatewayAware(ApiHandler):
 class EndpointsHandler(GatewayAware):
     @endpoint
     async def get(self, appkey: str) -> None:
-        filters = {name: self.list_arg(name) for name in ("endpointIdList", "endpointNameList")}
+        filters = {name: self.list_arg(name) for name in FILTERS}
         found = await run(endpoints.list_endpoints, self.platform, appkey, filters, self.gateway)
         self.respond({"endpointList": found, "paging": {"totalCount": len(found)}})
 

@@ -19,15 +19,29 @@ from pydantic.alias_generators import to_camel
 from ..resources.logs import LEVELS, LOG_TYPE, MAX_LIMIT
 from ..resources.schema import (
     TRAINING_DEFAULTS,
+    EndpointCreate,
+    EndpointUpdate,
     ExperimentCreate,
     ExperimentUpdate,
+    ModelCreate,
+    ModelUpdate,
+    StageCreate,
+    StageResourceCreate,
     TemplateCreate,
     TemplateUpdate,
     TrainingConfig,
     TrainingCopy,
     TrainingCreate,
 )
-from ..resources.statuses import ExperimentStatus, TrainingStatus
+from ..resources.statuses import (
+    EndpointStatus,
+    ExperimentStatus,
+    GatewayStatus,
+    ModelStatus,
+    StageResourceStatus,
+    StageStatus,
+    TrainingStatus,
+)
 from .base import ApiHandler, endpoint
 
 DOCUMENT = Path(__file__).with_name("openapi.json")
@@ -49,7 +63,7 @@ class OpenApiHandler(ApiHandler):
 # -- route table -> path templates -------------------------------------------------------------------------------------
 
 #: Route group name -> path parameter name, where camelCase of the group name is not the wire name.
-PARAMETER_NAMES = {"template_id": "trainingTemplateId"}
+PARAMETER_NAMES = {"template_id": "trainingTemplateId", "stage_id": "endpointStageId", "resource_id": "endpointModelId"}
 _GROUP = re.compile(r"\(\?P<(\w+)>")
 
 
@@ -204,6 +218,65 @@ def response_schemas() -> dict[str, dict]:
         "Metric": obj({"name": STRING, "step": INTEGER, "value": NUMBER, "time": TIME}),
         "MetricSummary": obj({"name": STRING, "min": NUMBER, "max": NUMBER, "latest": NUMBER, "count": INTEGER}),
         "Usage": obj({"time": TIME, "cpuPercent": NUMBER, "memoryBytes": INTEGER}),
+        **serving_schemas(),
+    }
+
+
+def enum(statuses: type) -> dict:
+    return {"enum": [s.value for s in statuses]}
+
+
+def serving_schemas() -> dict[str, dict]:
+    parameter = obj({"parameterName": STRING, "parameterValue": STRING})
+    model = obj({
+        "modelId": STRING, "modelName": STRING, "description": nullable(STRING), "appKey": STRING,
+        "modelStatusCode": enum(ModelStatus), "statusReason": nullable(STRING), "modelFormatCode": STRING,
+        "frameworkVersion": nullable(STRING), "modelUploadUri": nullable(STRING),
+        "parameterList": {"type": "array", "items": parameter},
+        "training": nullable(obj({"trainingId": STRING, "trainingName": STRING})),
+        "hyperparameterTuning": nullable({"type": "object"}), "createdDatetime": TIME, "updatedDatetime": TIME,
+    })  # fmt: skip
+    endpoint = obj({
+        "endpointId": STRING, "endpointName": STRING, "description": nullable(STRING), "appKey": STRING,
+        "endpointStatusCode": enum(EndpointStatus), "statusReason": nullable(STRING), "apigwAppKey": STRING,
+        "apigwRegion": STRING, "apigwServiceId": STRING, "apigwStatusCode": enum(GatewayStatus),
+        "defaultStageUrl": {**nullable(STRING), "description": "host:port/…/gateway/{endpoint}/{stage}, no scheme"},
+        "defaultEndpointStageId": nullable(STRING), "isPublic": BOOLEAN, "authentication": STRING,
+        "endpointStageCount": INTEGER, "createdDatetime": TIME, "updatedDatetime": TIME,
+        "apiKey": {**STRING, "description": "Only in the create answer: the endpoint's API key (x-nhn-apikey)"},
+    }, required=None)  # fmt: skip
+    endpoint["required"].remove("apiKey")
+    resource = obj({
+        "endpointModelId": STRING, "endpointId": STRING, "endpointStageId": STRING,
+        "endpointModelStatusCode": enum(StageResourceStatus), "statusReason": nullable(STRING),
+        "description": nullable(STRING), "appKey": STRING, "modelId": STRING, "model": {"type": "object"},
+        "stage": obj({"stageId": STRING, "deployStatus": STRING, "stageUrl": STRING}),
+        "apigwResourceUri": STRING, "apigwEndpointUri": STRING, "podCount": INTEGER, "runningPodCount": INTEGER,
+        "createdDatetime": TIME,
+    })  # fmt: skip
+    stage = obj({
+        "endpointStageId": STRING, "endpointId": STRING, "endpointStageName": STRING, "description": nullable(STRING),
+        "appKey": STRING, "endpointStageStatusCode": enum(StageStatus), "statusReason": nullable(STRING),
+        "apigwStageId": STRING, "apigwStageName": STRING,
+        "apigwStageUrl": {**STRING, "description": "host:port/…/gateway/{endpoint}/{stage}, without a scheme"},
+        "apigwStatusCode": enum(GatewayStatus), "deployStatus": enum(GatewayStatus), "isDefaultStage": BOOLEAN,
+        "flavor": obj({"id": STRING}), "nodeCount": nullable(INTEGER), "podCount": INTEGER,
+        "autoScaler": {"type": "object"}, "endpointModelList": array("EndpointModel"), "createdDatetime": TIME,
+        "updatedDatetime": TIME,
+    })  # fmt: skip
+    summary = {
+        "callCount": INTEGER, "successCount": INTEGER, "clientErrorCount": INTEGER, "serverErrorCount": INTEGER,
+        "averageLatencyMs": nullable(NUMBER), "maxLatencyMs": NUMBER,
+    }  # fmt: skip
+    return {
+        "Model": model,
+        "Endpoint": endpoint,
+        "EndpointStage": stage,
+        "EndpointModel": resource,
+        "CallStatistics": obj(summary),
+        "EndpointCallStatistics": obj({"endpointId": STRING, "endpointName": STRING, **summary}),
+        "EndpointModelCallStatistics": obj({"endpointModelId": STRING, **summary}),
+        "CallStatisticsPoint": obj({"time": TIME, **summary}),
     }
 
 
@@ -255,6 +328,25 @@ QUERY: dict[tuple[str, str], dict[str, dict]] = {
         "tail": scalar_query("The last N records instead (after and limit are then ignored)",
                              {**INTEGER, "minimum": 0, "maximum": MAX_LIMIT}),
     },
+    (f"{APPKEY}/models", "get"): {
+        "modelIdList": list_query("Only these model ids"),
+        "modelNameList": list_query("Only these model names"),
+        "modelStatusCodeList": list_query("Only models in these statuses"),
+    },
+    (f"{APPKEY}/endpoints", "get"): {
+        "endpointIdList": list_query("Only these endpoint ids"),
+        "endpointNameList": list_query("Only these endpoint names"),
+    },
+    (f"{APPKEY}/endpoints/statistics", "get"): {
+        "minutes": scalar_query("Over the last this many minutes", {**INTEGER, "minimum": 1, "maximum": 44640}),
+        "count": scalar_query("At most this many endpoints (the dashboard shows 3)",
+                              {**INTEGER, "minimum": 1, "maximum": 100}),
+    },
+    (f"{APPKEY}/endpoint-stages", "get"): {"endpointId": scalar_query("Only stages of this endpoint")},
+    (f"{APPKEY}/endpoint-stages/{{endpointStageId}}/statistics", "get"): {
+        "minutes": scalar_query("Over the last this many minutes", {**INTEGER, "minimum": 1, "maximum": 44640}),
+    },
+    (f"{APPKEY}/endpoint-models", "get"): {"endpointStageId": scalar_query("Only resources of this stage")},
 }  # fmt: skip
 
 
@@ -275,6 +367,50 @@ LISTED = {"paging": ref("Paging")}
 EXPERIMENT, TEMPLATE, TRAINING = {"experiment": ref("Experiment")}, {"trainingTemplate": ref("TrainingTemplate")}, {
     "training": ref("Training")}  # fmt: skip
 EXP, TPL, TRN = f"{APPKEY}/experiments", f"{APPKEY}/training-templates", f"{APPKEY}/trainings"
+
+MDL, END, STG, RES = (f"{APPKEY}/models", f"{APPKEY}/endpoints", f"{APPKEY}/endpoint-stages",
+                      f"{APPKEY}/endpoint-models")  # fmt: skip
+MODEL, ENDPOINT = {"model": ref("Model")}, {"endpoint": ref("Endpoint")}
+STAGE, RESOURCE = {"endpointStage": ref("EndpointStage")}, {"endpointModel": ref("EndpointModel")}
+SERVING_OPERATIONS = {
+    (MDL, "get"): Op("listModels", "List models, newest first", {"modelList": array("Model"), **LISTED}),
+    (MDL, "post"): Op("createModel", "Create a model (its artifact is checked now: a bad one is CREATE FAILED)",
+                      MODEL, 201, ModelCreate, (400, 409)),
+    (f"{MDL}/{{modelId}}", "get"): Op("getModel", "Get a model", MODEL, errors=(404,)),
+    (f"{MDL}/{{modelId}}", "put"): Op("updateModel", "Rename a model or change its description", MODEL,
+                                      body=ModelUpdate, errors=(400, 404, 409)),
+    (f"{MDL}/{{modelId}}", "delete"): Op("deleteModel", "Delete a model no endpoint serves", {}, errors=(404, 409)),
+    (END, "get"): Op("listEndpoints", "List endpoints, newest first", {"endpointList": array("Endpoint"), **LISTED}),
+    (END, "post"): Op("createEndpoint", "Create an endpoint with its default stage", ENDPOINT, 201, EndpointCreate,
+                      (400, 409)),
+    (f"{END}/statistics", "get"): Op("topEndpoints", "Endpoints by gateway calls (the dashboard's top 3)",
+                                     {"endpointStatisticsList": array("EndpointCallStatistics")}, errors=(400,)),
+    (f"{END}/{{endpointId}}", "get"): Op("getEndpoint", "Get an endpoint", ENDPOINT, errors=(404,)),
+    (f"{END}/{{endpointId}}", "put"): Op(
+        "updateEndpoint", "Change an endpoint's description, whether it is public, or its default stage (the old "
+        "default's resources are removed afterwards)", ENDPOINT, body=EndpointUpdate, errors=(400, 404, 409)),
+    (f"{END}/{{endpointId}}", "delete"): Op("deleteEndpoint", "Delete an endpoint that has only its default stage",
+                                            {}, errors=(404, 409)),
+    (f"{END}/{{endpointId}}/api-key", "post"): Op("renewEndpointApiKey", "Issue a new API key (the old one stops)",
+                                                  {"apiKey": STRING}, 201, errors=(404,)),
+    (STG, "get"): Op("listEndpointStages", "List endpoint stages", {"endpointStageList": array("EndpointStage"),
+                                                                   **LISTED}),
+    (STG, "post"): Op("createEndpointStage", "Add a stage to an endpoint", STAGE, 201, StageCreate, (400, 409)),
+    (f"{STG}/{{endpointStageId}}", "get"): Op("getEndpointStage", "Get an endpoint stage", STAGE, errors=(404,)),
+    (f"{STG}/{{endpointStageId}}", "delete"): Op("deleteEndpointStage", "Delete a stage (not the default)", {},
+                                                 errors=(404, 409)),
+    (f"{STG}/{{endpointStageId}}/statistics", "get"): Op(
+        "getEndpointStageStatistics", "API statistics of a stage: calls, 2xx / 4xx / 5xx and latency per resource",
+        {"statistics": ref("CallStatistics"), "endpointModelStatisticsList": array("EndpointModelCallStatistics"),
+         "timeSeries": array("CallStatisticsPoint")}, errors=(400, 404)),
+    (RES, "get"): Op("listEndpointModels", "List stage resources", {"endpointModelList": array("EndpointModel"),
+                                                                   **LISTED}),
+    (RES, "post"): Op("createEndpointModel", "Add a stage resource (a model at its resource path)", RESOURCE, 201,
+                      StageResourceCreate, (400, 404, 409)),
+    (f"{RES}/{{endpointModelId}}", "get"): Op("getEndpointModel", "Get a stage resource", RESOURCE, errors=(404,)),
+    (f"{RES}/{{endpointModelId}}", "delete"): Op("deleteEndpointModel", "Delete a stage resource", {},
+                                                 errors=(404,)),
+}  # fmt: skip
 
 #: Every documented operation. A route missing here still appears, with a generic answer (x-undocumented).
 OPERATIONS: dict[tuple[str, str], Op] = {
@@ -320,6 +456,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     (f"{APPKEY}/logs", "get"): Op("listLogs", "Log records, oldest first", {"logList": array("Log"), "nextCursor": {
         **INTEGER, "description": "The last logId answered (else `after`): pass it as `after` next time"}},
         errors=(400,)),
+    **SERVING_OPERATIONS,
     ("/easymaker/v1.0/info", "get"): Op(
         "getInfo", "This server: its version, backend, default appkey and region",
         {"info": obj({"version": {"type": "string"}, "backend": {"type": "string"},
@@ -340,6 +477,8 @@ TAGS = {
     "training-templates": "Saved training settings",
     "trainings": "Trainings, their metrics and resource usage",
     "logs": "Log records of trainings",
+    "models": "Models: artifacts checked per framework",
+    "endpoints": "Endpoints, stages, stage resources and their API statistics",
     "service": "The API itself",
 }
 MODULE_TAGS = {"templates": "training-templates", "openapi": "service", "api": "service"}
