@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -208,7 +209,7 @@ def test_new_default_stage_takes_over_without_dropped_requests(shared_server, ap
     deadline = time.time() + 30
     while (
         time.time() < deadline
-        and api.get(f"/endpoint-models", params={"endpointStageId": old_stage})["endpointModelList"]
+        and api.get("/endpoint-models", params={"endpointStageId": old_stage})["endpointModelList"]
     ):
         time.sleep(0.2)
     time.sleep(1)
@@ -238,3 +239,48 @@ def wait_gone(api, path: str, timeout: float = 30) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"{path} still exists")
+
+
+def test_endpoints_keep_answering_across_a_server_kill(server_factory, iris):
+    server = server_factory()
+    api = server.api
+    served = endpoint(api, "kept-ep", [model(api, "kept", str(iris))["modelId"]], isPublic=True)
+    url = lambda s: gateway(s, "kept-ep/kept")  # noqa: E731
+    assert requests.post(url(server), json={"instances": ROWS}).status_code == 200
+    pids = sorted(p["pid"] for p in json.loads(next(server.data_dir.glob("stages/*/gen-*/generation.json"))
+                                               .read_text())["processes"])  # fmt: skip
+    server.kill()
+    again = server_factory(server.data_dir)
+    answer = requests.post(url(again), json={"instances": ROWS})
+    assert answer.status_code == 200 and answer.json()["predictions"] == expected(iris, ROWS)
+    stage = again.api.get(f"/endpoint-stages/{served['defaultEndpointStageId']}")["endpointStage"]
+    assert stage["endpointStageStatusCode"] == "ACTIVE"
+    records = list(again.data_dir.glob("stages/*/gen-*/generation.json"))
+    assert len(records) == 1, "re-attached, not redeployed"
+    assert sorted(p["pid"] for p in json.loads(records[0].read_text())["processes"]) == pids
+
+
+def test_pod_count_sizes_the_pool_and_resources_come_and_go(shared_server, api, iris, tmp_path):
+    first = model(api, "pool-a", str(iris))
+    body = [{"modelId": first["modelId"], "podCount": 2}]
+    served = endpoint(api, "pool-ep", [], endpointModelResourceList=body, isPublic=True)
+    stage_id = served["defaultEndpointStageId"]
+    stage = api.get(f"/endpoint-stages/{stage_id}")["endpointStage"]
+    assert stage["podCount"] == 2 and stage["endpointModelList"][0]["runningPodCount"] == 2
+    record = next(p for p in shared_server.data_dir.glob(f"stages/{stage_id}/gen-*/generation.json"))
+    assert len(json.loads(record.read_text())["processes"]) == 2
+    second = model(api, "pool-b", str(save_sklearn_model(tmp_path / "b", max_iter=3)))
+    added = api.post("/endpoint-models", {"endpointStageId": stage_id, "modelId": second["modelId"],
+                                          "apigwResourceUri": "/b/inference"})["endpointModel"]  # fmt: skip
+    found = wait_for(api, f"/endpoint-models/{added['endpointModelId']}", "endpointModel",
+                     "endpointModelStatusCode", ("ACTIVE", "CREATE FAILED"))  # fmt: skip
+    assert found["endpointModelStatusCode"] == "ACTIVE"
+    answer = requests.post(gateway(shared_server, "pool-ep/b/inference"), json={"instances": ROWS})
+    assert answer.json() == {"predictions": expected(tmp_path / "b", ROWS)}
+    assert requests.post(gateway(shared_server, "pool-ep/pool-a"), json={"instances": ROWS}).status_code == 200
+    api.delete(f"/endpoint-models/{added['endpointModelId']}")
+    wait_gone(api, f"/endpoint-models/{added['endpointModelId']}")
+    time.sleep(0.6)
+    assert requests.post(gateway(shared_server, "pool-ep/b/inference"), json={"instances": ROWS}).status_code == 404
+    api.delete(f"/endpoints/{served['endpointId']}")
+    wait_gone(api, f"/endpoints/{served['endpointId']}")
