@@ -36,9 +36,9 @@ class Gateway:
         httpclient.AsyncHTTPClient.configure(None, max_clients=256)
         self.client = httpclient.AsyncHTTPClient(force_instance=True)
 
-    async def route(self, endpoint_name: str) -> EndpointRoute | None:
+    async def route(self, endpoint_name: str, fresh: bool = False) -> EndpointRoute | None:
         cached = self._routes.get(endpoint_name)
-        if cached and time.monotonic() - cached[0] < ROUTE_TTL_SECONDS:
+        if cached and not fresh and time.monotonic() - cached[0] < ROUTE_TTL_SECONDS:
             return cached[1]
         found = await run(endpoints.route_table, self.platform, endpoint_name)
         self._routes[endpoint_name] = (time.monotonic(), found)
@@ -105,8 +105,11 @@ class GatewayHandler(ApiHandler):
         if route is None:
             return self.error(404, f"No endpoint named '{endpoint_name}'.")
         refusal = self.refusal(route)
-        if refusal:
-            return self.error(401, refusal)
+        if refusal and "x-nhn-apikey" in self.request.headers:  # a key renewed since the route was cached
+            route = await self.gateway.route(endpoint_name, fresh=True)
+            refusal = self.refusal(route) if route else refusal
+        if refusal or route is None:
+            return self.error(401, refusal or "The endpoint is gone.")
         target = self.target(route, rest)
         if isinstance(target, str):
             return self.error(404, target)

@@ -5,6 +5,8 @@
 >>> experiment = client.ensure_experiment("demo")
 >>> training = client.training_handle(client.create_training({...}))
 >>> training.wait().metrics()
+>>> client.create_model("iris", "SKLEARN", training_id=training.id)
+>>> client.deploy("iris").predict([[5.1, 3.5, 1.4, 0.2]])
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from .api import FINAL_STATUSES, EasyMakerClient, default_client
 from .discovery import ServerInfo, discover
 from .errors import ApiError, ClientError, ServerNotFound, UnknownName
+from .serving import Endpoint, Model
 from .training import Training
 
 __all__ = [
@@ -19,6 +22,8 @@ __all__ = [
     "ApiError",
     "ClientError",
     "EasyMakerClient",
+    "Endpoint",
+    "Model",
     "ServerInfo",
     "ServerNotFound",
     "Training",
