@@ -12,6 +12,7 @@ from traitlets import CaselessStrEnum, Dict, Float, List, Unicode, default
 from .api import handlers
 from .api.gateway import Gateway
 from .backends.local import LocalBackend
+from .backends.local.batch import LocalBatchRunner
 from .backends.local.modelserver import LocalModelServers
 from .backends.local.tensorboard import TensorBoards
 from .controller import Controller
@@ -81,7 +82,8 @@ class EasyMakerApp(ExtensionApp):
         backend = LocalBackend(data_dir / "runs", storage, self.image_pythons(catalog, data_dir))
         self.platform = Platform(store=store, catalog=catalog, storage=storage, data_dir=data_dir, region=self.region)
         servers = LocalModelServers(data_dir / "stages")
-        self.controller = Controller(self.platform, backend, self.controller_interval, servers)
+        batches = LocalBatchRunner(data_dir / "batch-inferences")
+        self.controller = Controller(self.platform, backend, self.controller_interval, servers, batches)
         self.platform.wake, self.platform.forget = self.controller.wake, self.controller.forget
         self.tensorboards = TensorBoards(data_dir / "tensorboard-boards")
         self.settings.update(

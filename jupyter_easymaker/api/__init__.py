@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from tornado import web
 
-from . import catalog, endpoints, experiments, gateway, logs, models, openapi, templates, tensorboard, trainings
+from . import (
+    batch_inferences,
+    catalog,
+    endpoints,
+    experiments,
+    gateway,
+    logs,
+    models,
+    openapi,
+    templates,
+    tensorboard,
+    trainings,
+)
 from .base import ApiHandler, endpoint
 
 API_ROOT = "easymaker"
-FAMILIES = (catalog, experiments, templates, trainings, logs, models, endpoints)
+FAMILIES = (catalog, experiments, templates, trainings, logs, models, endpoints, batch_inferences)
 
 
 class RegionProbeHandler(ApiHandler):

@@ -18,12 +18,14 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..backends import Backend, LogLine, Phase
+from ..backends.local.batch import LocalBatchRunner
 from ..backends.local.modelserver import LocalModelServers
 from ..platform import Platform, now
 from ..resources import trainings
 from ..resources.schema import KATIB_DEFAULT_METRIC_FILTER
 from ..resources.statuses import TRAINING_FINAL, ExperimentStatus, TrainingStatus
 from ..store import ExperimentRow, LogRow, MetricRow, TrainingRow, UsageRow
+from .batch import BatchReconciler
 from .serving import StageReconciler
 from .workload import training_work
 
@@ -51,11 +53,17 @@ def utc(epoch: float) -> datetime:
 
 class Controller:
     def __init__(
-        self, platform: Platform, backend: Backend, interval: float = 0.5, servers: LocalModelServers | None = None
+        self,
+        platform: Platform,
+        backend: Backend,
+        interval: float = 0.5,
+        servers: LocalModelServers | None = None,
+        batches: LocalBatchRunner | None = None,
     ) -> None:
         self.platform = platform
         self.backend = backend
         self.stages = StageReconciler(platform, servers) if servers is not None else None
+        self.batches = BatchReconciler(platform, batches) if batches is not None else None
         self.interval = interval
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -79,7 +87,11 @@ class Controller:
 
     def forget(self, work_id: str) -> None:
         """Remove what a deleted resource's work left on the backend."""
-        self.backend.delete(work_id)
+        kind, _, batch_id = work_id.partition("batch:")
+        if not kind and batch_id and self.batches is not None:
+            self.batches.forget(batch_id)
+        else:
+            self.backend.delete(work_id)
 
     def wake(self) -> None:
         """Thread-safe: ask for a pass now rather than at the next tick."""
@@ -115,6 +127,8 @@ class Controller:
                     log.exception("reconciling training %s failed", training_id)
             if self.stages is not None:
                 self.stages.reconcile()
+            if self.batches is not None:
+                self.batches.reconcile()
 
     def _experiments(self) -> None:
         with self.platform.store.session() as session:

@@ -318,3 +318,41 @@ class EndpointUpdate(Body):
     description: Description | None = None
     is_public: bool | None = None
     default_endpoint_stage_id: Ident | None = None
+
+
+class BatchInferenceSettings(Body):
+    instance_count: Annotated[int, Field(ge=1, le=10)] | None = None
+    timeout_minutes: Annotated[int, Field(ge=1, le=43200)] | None = None
+    flavor_id: Ident | None = None
+    model_id: Ident | None = None
+    image_id: Ident | None = None
+    pod_count: Annotated[int, Field(ge=1, le=16)] | None = None
+    max_batch_size: Annotated[int, Field(ge=1, le=10000)] | None = None
+    inference_timeout_seconds: Annotated[int, Field(ge=1, le=86400)] | None = None
+    input_data_uri: Uri | None = None
+    input_data_type_code: Literal["JSON", "JSONL"] | None = None
+    include_glob_pattern: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    exclude_glob_pattern: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    output_upload_uri: Uri | None = None
+    data_storage_size: Annotated[int, Field(ge=0, le=10000)] | None = None
+    use_log: bool | None = None
+
+
+class BatchInferenceCreate(BatchInferenceSettings, PipelineContext):
+    batch_inference_name: Name
+    description: Description | None = None
+
+
+class BatchInferenceCopy(BatchInferenceSettings):
+    batch_inference_name: Name | None = None
+    description: Description | None = None
+
+
+BATCH_DEFAULTS: dict[str, Any] = {
+    "instanceCount": 1,
+    "timeoutMinutes": 43200,
+    "podCount": 1,
+    "maxBatchSize": 32,
+    "inferenceTimeoutSeconds": 120,
+    "useLog": False,
+}

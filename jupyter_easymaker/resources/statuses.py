@@ -79,3 +79,29 @@ class StageResourceStatus(str, Enum):
     DELETE_IN_PROGRESS = "DELETE IN PROGRESS"
     ACTIVE = "ACTIVE"
     CREATE_FAILED = "CREATE FAILED"
+
+
+class BatchInferenceStatus(str, Enum):
+    CREATE_REQUESTED = "CREATE REQUESTED"
+    CREATE_IN_PROGRESS = "CREATE IN PROGRESS"
+    RUNNING = "RUNNING"
+    STOPPED = "STOPPED"
+    COMPLETE = "COMPLETE"
+    STOP_IN_PROGRESS = "STOP IN PROGRESS"
+    FAIL_BATCH_INFERENCE = "FAIL BATCH INFERENCE"
+    CREATE_FAILED = "CREATE FAILED"
+    FAIL_BATCH_INFERENCE_IN_PROGRESS = "FAIL BATCH INFERENCE IN PROGRESS"
+    COMPLETE_IN_PROGRESS = "COMPLETE IN PROGRESS"
+
+
+BATCH_FINAL = frozenset(
+    {
+        BatchInferenceStatus.STOPPED,
+        BatchInferenceStatus.COMPLETE,
+        BatchInferenceStatus.FAIL_BATCH_INFERENCE,
+        BatchInferenceStatus.CREATE_FAILED,
+    }
+)
+BATCH_STOPPABLE = frozenset(
+    {BatchInferenceStatus.CREATE_REQUESTED, BatchInferenceStatus.CREATE_IN_PROGRESS, BatchInferenceStatus.RUNNING}
+)

@@ -3,6 +3,7 @@
 from .db import Store
 from .models import (
     ApiCallStatRow,
+    BatchInferenceRow,
     EndpointModelRow,
     EndpointRow,
     EndpointStageRow,
@@ -18,6 +19,7 @@ from .models import (
 __all__ = [
     "Store",
     "ApiCallStatRow",
+    "BatchInferenceRow",
     "EndpointModelRow",
     "EndpointRow",
     "EndpointStageRow",

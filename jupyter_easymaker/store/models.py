@@ -201,3 +201,26 @@ class ApiCallStatRow(Base):
     server_errors: Mapped[int] = mapped_column(Integer, default=0)
     latency_ms_sum: Mapped[float] = mapped_column(Float, default=0.0)
     latency_ms_max: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class BatchInferenceRow(Base):
+    """A batch inference: a model over input files; `counters` are the figures the SDK shows."""
+
+    __tablename__ = "batch_inferences"
+    __table_args__ = (UniqueConstraint("appkey", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appkey: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(String(255))
+    model_id: Mapped[str] = mapped_column(String(36), index=True)
+    config: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(40), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    counters: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

@@ -1,4 +1,4 @@
-"""models, endpoints, stages, stage resources, api call statistics
+"""models, endpoints, stages, stage resources, api call statistics, batch inferences
 
 Revision ID: 0002_serving
 Revises: 0001
@@ -34,6 +34,31 @@ def upgrade() -> None:
     with op.batch_alter_table("api_call_stats", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_call_stats_endpoint_id"), ["endpoint_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_api_call_stats_stage_id"), ["stage_id"], unique=False)
+
+    op.create_table(
+        "batch_inferences",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("appkey", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=50), nullable=False),
+        sa.Column("description", sa.String(length=255), nullable=True),
+        sa.Column("model_id", sa.String(length=36), nullable=False),
+        sa.Column("config", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=40), nullable=False),
+        sa.Column("status_reason", sa.Text(), nullable=True),
+        sa.Column("stop_requested", sa.Boolean(), nullable=False),
+        sa.Column("submitted", sa.Boolean(), nullable=False),
+        sa.Column("counters", sa.JSON(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=True),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("appkey", "name"),
+    )
+    with op.batch_alter_table("batch_inferences", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_batch_inferences_appkey"), ["appkey"], unique=False)
+        batch_op.create_index(batch_op.f("ix_batch_inferences_model_id"), ["model_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_batch_inferences_status"), ["status"], unique=False)
 
     op.create_table(
         "endpoints",
@@ -155,6 +180,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_endpoints_appkey"))
 
     op.drop_table("endpoints")
+    with op.batch_alter_table("batch_inferences", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_batch_inferences_status"))
+        batch_op.drop_index(batch_op.f("ix_batch_inferences_model_id"))
+        batch_op.drop_index(batch_op.f("ix_batch_inferences_appkey"))
+
+    op.drop_table("batch_inferences")
     with op.batch_alter_table("api_call_stats", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_call_stats_stage_id"))
         batch_op.drop_index(batch_op.f("ix_api_call_stats_endpoint_id"))
