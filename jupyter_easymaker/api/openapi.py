@@ -18,7 +18,11 @@ from pydantic.alias_generators import to_camel
 
 from ..resources.logs import LEVELS, LOG_TYPE, MAX_LIMIT
 from ..resources.schema import (
+    BATCH_DEFAULTS,
     TRAINING_DEFAULTS,
+    BatchInferenceCopy,
+    BatchInferenceCreate,
+    BatchInferenceSettings,
     EndpointCreate,
     EndpointUpdate,
     ExperimentCreate,
@@ -34,6 +38,7 @@ from ..resources.schema import (
     TrainingCreate,
 )
 from ..resources.statuses import (
+    BatchInferenceStatus,
     EndpointStatus,
     ExperimentStatus,
     GatewayStatus,
@@ -268,7 +273,22 @@ def serving_schemas() -> dict[str, dict]:
         "callCount": INTEGER, "successCount": INTEGER, "clientErrorCount": INTEGER, "serverErrorCount": INTEGER,
         "averageLatencyMs": nullable(NUMBER), "maxLatencyMs": NUMBER,
     }  # fmt: skip
+    batch_settings = BatchInferenceSettings.model_json_schema(by_alias=True)["properties"]
+    batch_fixed = {
+        "batchInferenceId": STRING, "batchInferenceName": STRING,
+        "batchInferenceStatusCode": enum(BatchInferenceStatus), "statusReason": nullable(STRING),
+        "description": nullable(STRING), "appKey": STRING, "flavor": {"type": "object"}, "model": {"type": "object"},
+        "dataStorageList": {"type": "array", "items": obj({"storageSize": INTEGER})},
+        **{k: INTEGER for k in ("inputFileCount", "inputDataCount", "processCount", "success2xxCount",
+                                "fail4xxCount", "fail5xxCount", "elapsedTimeSeconds")},
+        "createdDatetime": TIME, "updatedDatetime": TIME, "startedDatetime": nullable(TIME),
+        "finishedDatetime": nullable(TIME),
+    }  # fmt: skip
+    batch = obj({**batch_fixed, **{k: v for k, v in batch_settings.items() if k != "flavorId"}},
+                [*batch_fixed, *BATCH_DEFAULTS, "modelId", "inputDataUri", "inputDataTypeCode", "outputUploadUri"],
+                description="Settings that were not given and have no default are left out.")  # fmt: skip
     return {
+        "BatchInference": batch,
         "Model": model,
         "Endpoint": endpoint,
         "EndpointStage": stage,
@@ -347,6 +367,11 @@ QUERY: dict[tuple[str, str], dict[str, dict]] = {
         "minutes": scalar_query("Over the last this many minutes", {**INTEGER, "minimum": 1, "maximum": 44640}),
     },
     (f"{APPKEY}/endpoint-models", "get"): {"endpointStageId": scalar_query("Only resources of this stage")},
+    (f"{APPKEY}/batch-inferences", "get"): {
+        "batchInferenceIdList": list_query("Only these batch inference ids"),
+        "batchInferenceNameList": list_query("Only these batch inference names"),
+        "batchInferenceStatusCodeList": list_query("Only batch inferences in these statuses"),
+    },
 }  # fmt: skip
 
 
@@ -371,6 +396,7 @@ EXP, TPL, TRN = f"{APPKEY}/experiments", f"{APPKEY}/training-templates", f"{APPK
 MDL, END, STG, RES = (f"{APPKEY}/models", f"{APPKEY}/endpoints", f"{APPKEY}/endpoint-stages",
                       f"{APPKEY}/endpoint-models")  # fmt: skip
 MODEL, ENDPOINT = {"model": ref("Model")}, {"endpoint": ref("Endpoint")}
+BAT, BATCH = f"{APPKEY}/batch-inferences", {"batchInference": ref("BatchInference")}
 STAGE, RESOURCE = {"endpointStage": ref("EndpointStage")}, {"endpointModel": ref("EndpointModel")}
 SERVING_OPERATIONS = {
     (MDL, "get"): Op("listModels", "List models, newest first", {"modelList": array("Model"), **LISTED}),
@@ -410,6 +436,17 @@ SERVING_OPERATIONS = {
     (f"{RES}/{{endpointModelId}}", "get"): Op("getEndpointModel", "Get a stage resource", RESOURCE, errors=(404,)),
     (f"{RES}/{{endpointModelId}}", "delete"): Op("deleteEndpointModel", "Delete a stage resource", {},
                                                  errors=(404,)),
+    (BAT, "get"): Op("listBatchInferences", "List batch inferences, newest first",
+                     {"batchInferenceList": array("BatchInference"), **LISTED}),
+    (BAT, "post"): Op("createBatchInference", "Create (and start) a batch inference", BATCH, 201,
+                      BatchInferenceCreate, (400, 409)),
+    (f"{BAT}/{{batchInferenceId}}", "get"): Op("getBatchInference", "Get a batch inference", BATCH, errors=(404,)),
+    (f"{BAT}/{{batchInferenceId}}", "delete"): Op("deleteBatchInference", "Delete a finished batch inference", {},
+                                                  errors=(404, 409)),
+    (f"{BAT}/{{batchInferenceId}}/stop", "put"): Op("stopBatchInference", "Stop a batch inference", BATCH,
+                                                    errors=(404, 409)),
+    (f"{BAT}/{{batchInferenceId}}/copy", "post"): Op("copyBatchInference", "Start a copy, with changes", BATCH, 201,
+                                                     BatchInferenceCopy, (400, 404, 409)),
 }  # fmt: skip
 
 #: Every documented operation. A route missing here still appears, with a generic answer (x-undocumented).
@@ -479,9 +516,15 @@ TAGS = {
     "logs": "Log records of trainings",
     "models": "Models: artifacts checked per framework",
     "endpoints": "Endpoints, stages, stage resources and their API statistics",
+    "batch-inferences": "Batch inference over files with a model",
     "service": "The API itself",
 }
-MODULE_TAGS = {"templates": "training-templates", "openapi": "service", "api": "service"}
+MODULE_TAGS = {
+    "batch_inferences": "batch-inferences",
+    "templates": "training-templates",
+    "openapi": "service",
+    "api": "service",
+}
 
 ERRORS = {
     400: ("BadRequest", "Refused: the body is not valid JSON or a field or parameter is wrong (errorList names them)"),
