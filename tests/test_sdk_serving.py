@@ -100,3 +100,27 @@ def test_train_register_deploy_predict_with_the_sdk(sdk, tls_server, tmp_path):
         time.sleep(0.2)
     sdk.Model(model.model_id).delete()
     assert "sdk-iris" not in [m.model_name for m in sdk.Model.get_list()]
+
+
+def test_batch_inference_with_the_sdk(sdk, tmp_path):
+    import json
+
+    model = sdk.Model().create(model_name="sdk-batch", model_format_code="SKLEARN",
+                               model_upload_uri=str(save_sklearn_model(tmp_path / "m")))  # fmt: skip
+    (tmp_path / "in").mkdir()
+    for name in ("a.jsonl", "b.jsonl"):
+        (tmp_path / "in" / name).write_text("\n".join(json.dumps(r) for r in ROWS) + "\n")
+    run = sdk.BatchInference().run(
+        batch_inference_name="sdk-batch", model_id=model.model_id, instance_type_name="m2.c2m4",
+        output_upload_uri=str(tmp_path / "out"), input_data_uri=str(tmp_path / "in"), input_data_type="JSONL",
+        batch_size=2, inference_timeout_seconds=30, data_storage_size=300, pod_count=2, exclude_glob_pattern="b.*",
+    )  # fmt: skip
+    assert run.batch_inference_status_code == "COMPLETE"
+    assert (run.input_file_count, run.input_data_count, run.process_count) == (1, 3, 3)
+    assert (run.success2xx_count, run.fail4xx_count, run.fail5xx_count) == (3, 0, 0)
+    assert run.instance_type.name == "m2.c2m4" and run.model.model_id == model.model_id
+    answers = [json.loads(line) for line in (tmp_path / "out" / "a.jsonl.out").read_text().splitlines()]
+    assert [a["prediction"] for a in answers] == expected(tmp_path / "m", ROWS)
+    assert "sdk-batch" in [b.batch_inference_name for b in sdk.BatchInference.get_list()]
+    sdk.BatchInference(run.batch_inference_id).delete()
+    assert "sdk-batch" not in [b.batch_inference_name for b in sdk.BatchInference.get_list()]

@@ -281,6 +281,8 @@ def serving_schemas() -> dict[str, dict]:
         "dataStorageList": {"type": "array", "items": obj({"storageSize": INTEGER})},
         **{k: INTEGER for k in ("inputFileCount", "inputDataCount", "processCount", "success2xxCount",
                                 "fail4xxCount", "fail5xxCount", "elapsedTimeSeconds")},
+        **{k: {**INTEGER, "description": "The same count, spelled as the easymaker SDK 2.1.5 reads it"}
+           for k in ("success2XxCount", "fail4XxCount", "fail5XxCount")},
         "createdDatetime": TIME, "updatedDatetime": TIME, "startedDatetime": nullable(TIME),
         "finishedDatetime": nullable(TIME),
     }  # fmt: skip

@@ -164,6 +164,10 @@ def to_wire(session: Session, platform: Platform, row: BatchInferenceRow) -> dic
         "success2xxCount": counters.get("success2xxCount", 0),
         "fail4xxCount": counters.get("fail4xxCount", 0),
         "fail5xxCount": counters.get("fail5xxCount", 0),
+        # the spelling the easymaker SDK 2.1.5 reads (its camelCase alias generator writes "2Xx")
+        "success2XxCount": counters.get("success2xxCount", 0),
+        "fail4XxCount": counters.get("fail4xxCount", 0),
+        "fail5XxCount": counters.get("fail5xxCount", 0),
         "elapsedTimeSeconds": elapsed,
         "createdDatetime": wire_time(row.created_at),
         "updatedDatetime": wire_time(row.updated_at),
