@@ -284,3 +284,46 @@ def test_pod_count_sizes_the_pool_and_resources_come_and_go(shared_server, api, 
     assert requests.post(gateway(shared_server, "pool-ep/b/inference"), json={"instances": ROWS}).status_code == 404
     api.delete(f"/endpoints/{served['endpointId']}")
     wait_gone(api, f"/endpoints/{served['endpointId']}")
+
+
+MODEL_PY = """
+import torch
+
+class Doubler(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(2, 1, bias=False)
+
+    def forward(self, x):
+        return self.linear(x)
+"""
+HANDLER_PY = """
+import os
+import torch
+from ts.torch_handler.base_handler import BaseHandler
+
+class TestHandler(BaseHandler):
+    def preprocess(self, data):  # data = [[1.0, 2.0], [3.0, 4.0]], as the console guide's example
+        scale = float(os.environ.get("INPUT_SCALE", "1"))
+        return torch.tensor([[v * scale for v in row] for row in data], dtype=torch.float32)
+
+    def postprocess(self, data):
+        return [row[0] for row in data.tolist()]
+"""
+
+
+def test_pytorch_model_py_handler_py_and_weights_are_served(shared_server, api, tmp_path):
+    import torch
+
+    artifact = tmp_path / "torch"
+    write_script(artifact, MODEL_PY, "model.py")
+    write_script(artifact, HANDLER_PY, "handler.py")
+    torch.save({"linear.weight": torch.tensor([[2.0, 0.0]])}, artifact / "model.pt")
+    created = model(api, "doubler", str(artifact), "PYTORCH",
+                    parameterList=[{"parameterName": "input_scale", "parameterValue": "10"}])  # fmt: skip
+    assert created["modelStatusCode"] == "ACTIVE"
+    endpoint(api, "torch-ep", [created["modelId"]], isPublic=True)
+    answer = requests.post(gateway(shared_server, "torch-ep/doubler"), json={"instances": [[1.0, 2.0], [3.0, 4.0]]})
+    assert answer.status_code == 200 and answer.json() == {
+        "predictions": [20.0, 60.0]
+    }  # INPUT_SCALE from the parameter
