@@ -327,3 +327,25 @@ def test_pytorch_model_py_handler_py_and_weights_are_served(shared_server, api, 
     assert answer.status_code == 200 and answer.json() == {
         "predictions": [20.0, 60.0]
     }  # INPUT_SCALE from the parameter
+
+
+def test_a_stage_whose_server_dies_is_restarted(shared_server, api, iris):
+    import os
+    import signal
+
+    served = endpoint(api, "crash-ep", [model(api, "crash", str(iris))["modelId"]], isPublic=True)
+    stage_id = served["defaultEndpointStageId"]
+    record = next(shared_server.data_dir.glob(f"stages/{stage_id}/gen-*/generation.json"))
+    for proc in json.loads(record.read_text())["processes"]:
+        os.kill(proc["pid"], signal.SIGKILL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        time.sleep(0.3)
+        stage = api.get(f"/endpoint-stages/{stage_id}")["endpointStage"]
+        if stage["endpointStageStatusCode"] == "ACTIVE" and stage["statusReason"] is None:
+            answer = requests.post(gateway(shared_server, "crash-ep/crash"), json={"instances": ROWS})
+            if answer.status_code == 200:
+                break
+    else:
+        raise AssertionError(f"stage not serving again: {stage}")
+    assert answer.json() == {"predictions": expected(iris, ROWS)}

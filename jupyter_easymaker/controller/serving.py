@@ -74,8 +74,14 @@ class StageReconciler:
         revision = hashlib.sha256(json.dumps([s.__dict__ for s in specs] + [pods], sort_keys=True).encode())
         revision = revision.hexdigest()[:16]
         if stage.deployed_revision == revision and stage.address:
+            seen = self.servers.observe(stage.id, revision)  # also lets retired generations end
+            if seen.phase == "failed":  # its processes died: start them again, as a pod is restarted
+                log.warning("stage %s stopped serving (%s); restarting it", stage.id, seen.message)
+                self.servers.discard(stage.id, revision)
+                stage.address, stage.status_reason = None, f"Restarted after its model server ended: {seen.message}"
+                self._set(stage, StageStatus.DEPLOY_IN_PROGRESS)
+                return
             self._done(session, stage, serving, gone)
-            self.servers.observe(stage.id, revision)  # lets retired generations end
             return
         self.servers.deploy(stage.id, revision, specs, pods)
         seen = self.servers.observe(stage.id, revision)

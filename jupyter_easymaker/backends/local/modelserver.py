@@ -116,6 +116,12 @@ class LocalModelServers:
                     _end(gen)
                     shutil.rmtree(gen, ignore_errors=True)
 
+    def discard(self, stage_id: str, revision: str) -> None:
+        """Forget a generation (ending what is left of it), so the next deploy of its revision starts afresh."""
+        gen = self._generation(stage_id, revision)
+        _end(gen)
+        shutil.rmtree(gen, ignore_errors=True)
+
     def remove(self, stage_id: str) -> None:
         stage = self._dir(stage_id)
         for gen in stage.glob("gen-*"):
