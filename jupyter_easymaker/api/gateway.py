@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from tornado import httpclient, ioloop
+import httpx
+from tornado import ioloop
 
 from ..platform import Platform
 from ..resources import endpoints
@@ -22,7 +23,6 @@ log = logging.getLogger(__name__)
 
 ROUTE_TTL_SECONDS = 0.5  # the controller keeps removed resources serving longer than this
 FLUSH_SECONDS = 2.0
-HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive", "server", "date"}
 
 
 class Gateway:
@@ -33,8 +33,9 @@ class Gateway:
         self._routes: dict[str, tuple[float, EndpointRoute | None]] = {}
         self._tallies: dict[tuple[str, datetime], CallTally] = {}
         self._flusher: ioloop.PeriodicCallback | None = None
-        httpclient.AsyncHTTPClient.configure(None, max_clients=256)
-        self.client = httpclient.AsyncHTTPClient(force_instance=True)
+        # kept-alive connections to the stages' model servers (a new connection per call costs a third)
+        limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+        self.client = httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(600.0, connect=10.0))
 
     async def route(self, endpoint_name: str, fresh: bool = False) -> EndpointRoute | None:
         cached = self._routes.get(endpoint_name)
@@ -110,26 +111,30 @@ class GatewayHandler(ApiHandler):
             refusal = self.refusal(route) if route else refusal
         if refusal or route is None:
             return self.error(401, refusal or "The endpoint is gone.")
-        target = self.target(route, rest)
-        if isinstance(target, str):
-            return self.error(404, target)
-        if not target.stage.address:
-            return self.error(503, f"Stage '{target.stage.name}' is not serving yet; see its status.")
-        path = self.upstream_path(target)
-        started = time.perf_counter()
-        request = httpclient.HTTPRequest(
-            f"http://{target.stage.address}{path}", method=self.request.method,
-            body=self.request.body if self.request.method == "POST" else None,
-            headers={"Content-Type": self.request.headers.get("Content-Type", "application/json")},
-            request_timeout=600, follow_redirects=False,
-        )  # fmt: skip
-        try:
-            response = await self.gateway.client.fetch(request, raise_error=False)
-            status, body = response.code, response.body or b""
-            if status == 599:
-                status, body = 502, json.dumps({"error": f"stage '{target.stage.name}' did not answer"}).encode()
-        except OSError as err:
-            status, body = 502, json.dumps({"error": f"stage '{target.stage.name}' did not answer: {err}"}).encode()
+        for attempt in (1, 2):
+            target = self.target(route, rest)
+            if isinstance(target, str):
+                return self.error(404, target)
+            if not target.stage.address:
+                return self.error(503, f"Stage '{target.stage.name}' is not serving yet; see its status.")
+            started = time.perf_counter()
+            try:
+                response = await self.gateway.client.request(
+                    self.request.method, f"http://{target.stage.address}{self.upstream_path(target)}",
+                    content=self.request.body if self.request.method == "POST" else None,
+                    headers={"Content-Type": self.request.headers.get("Content-Type", "application/json")},
+                )  # fmt: skip
+                status, body = response.status_code, response.content
+            except httpx.TransportError as err:
+                fresh = await self.gateway.route(endpoint_name, fresh=True) if attempt == 1 else None
+                if fresh is None and attempt == 1:
+                    return self.error(404, f"No endpoint named '{endpoint_name}'.")
+                if fresh is not None and fresh != route:  # the stage moved or went since the route was cached
+                    route = fresh
+                    continue
+                status = 502
+                body = json.dumps({"error": f"stage '{target.stage.name}' did not answer: {err!r}"}).encode()
+            break
         self.gateway.count(route, target.stage, target.resource_id, status, time.perf_counter() - started)
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
