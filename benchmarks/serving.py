@@ -55,7 +55,7 @@ class Iris(Model):
         if isinstance(payload, InferRequest):
             result = self.model.predict(payload.inputs[0].as_numpy())
             output = InferOutput(name="predict", shape=list(result.shape), datatype="INT64", data=result.tolist())
-            return InferResponse(model_name=self.name, infer_outputs=[output], response_id=payload.id)
+            return InferResponse(model_name=self.name, infer_outputs=[output], response_id=payload.id or "")
         return {"predictions": self.model.predict(np.asarray(payload["instances"])).tolist()}
 
 parser = argparse.ArgumentParser()

@@ -48,30 +48,30 @@ def _matches(relative: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(target, pattern.removeprefix("**/")) or fnmatch.fnmatchcase(relative, pattern)
 
 
-def records(path: Path, input_type: str) -> Iterator[tuple[Any, str | None]]:
-    """(record, None), or (None, why) for a record that is not valid JSON."""
+def raw_records(path: Path, input_type: str) -> Iterator[str]:
+    """Each record's JSON text: a JSONL file's non-empty lines, or the items of a JSON file's list (a file that
+    is not such a list gives one record that fails with the reason)."""
     if input_type == "JSONL":
         with open(path, encoding="utf-8", errors="replace") as handle:
             for line in handle:
-                if not line.strip():
-                    continue
-                try:
-                    yield json.loads(line), None
-                except ValueError as err:
-                    yield None, f"not valid JSON: {err}"
+                if line.strip():
+                    yield line
         return
     try:
         data = json.loads(path.read_text(encoding="utf-8", errors="replace"))
     except ValueError as err:
-        yield None, f"the file is not valid JSON: {err}"
+        yield json.dumps({BAD: f"the file is not valid JSON: {err}"})
         return
     if isinstance(data, dict) and isinstance(data.get("instances"), list):
         data = data["instances"]
     if not isinstance(data, list):
-        yield None, 'a JSON input file holds a list of records or {"instances": [...]}'
+        yield json.dumps({BAD: 'a JSON input file holds a list of records or {"instances": [...]}'})
         return
     for item in data:
-        yield item, None
+        yield json.dumps(item)
+
+
+BAD = "__em_unreadable__"
 
 
 def _init(model: dict) -> None:
@@ -80,8 +80,33 @@ def _init(model: dict) -> None:
     _plane, _name = DataPlane([ServedModel(model["name"], model["framework"], loaded)]), model["name"]
 
 
+def _answer(first: int, lines: list[str]) -> tuple[str, list[int]]:
+    """Parse, predict and format a batch in the worker: the output lines for records `first`… and the count of
+    2xx, 4xx and 5xx answers. If the model refuses the batch, each record is tried on its own."""
+    answers: list[dict | None] = []
+    batch = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError as err:
+            answers.append({"status": 400, "error": f"not valid JSON: {err}"})
+            continue
+        if isinstance(record, dict) and BAD in record:
+            answers.append({"status": 400, "error": record[BAD]})
+            continue
+        answers.append(None)
+        batch.append(record)
+    predicted = iter(_predict(batch) if batch else [])
+    answers = [a if a is not None else next(predicted) for a in answers]
+    counts = [0, 0, 0]
+    out = []
+    for offset, answer in enumerate(answers):
+        counts[0 if answer["status"] < 400 else 1 if answer["status"] < 500 else 2] += 1
+        out.append(json.dumps({"index": first + offset, **answer}))
+    return "\n".join(out) + "\n", counts
+
+
 def _predict(batch: list[Any]) -> list[dict]:
-    """Answers for a batch; if the model refuses the batch, each record on its own."""
     assert _plane is not None
     try:
         predictions = _plane.v1_predict(_name, {"instances": batch})["predictions"]
@@ -158,20 +183,20 @@ class Run:
         out = Path(spec["output_dir"]) / f"{relative}.out"
         out.parent.mkdir(parents=True, exist_ok=True)
         size, window, timeout = spec["batch_size"], max(2, 2 * spec["workers"]), spec["inference_timeout"]
-        pending: list[tuple[list[int], list[dict | None], Any, float]] = []
-        index = 0
+        pending: list[tuple[int, int, Any]] = []  # (first index, records, async result)
         with open(out, "w", encoding="utf-8") as sink:
 
             def drain(keep: int) -> tuple[str, str] | None:
                 while len(pending) > keep:
-                    indexes, answers, result, submitted = pending.pop(0)
-                    wait = timeout or None  # the batches ahead of it are answered: this one has had its turn
-                    try:
-                        predicted = iter(result.get(wait) if result is not None else [])
+                    first, count, result = pending.pop(0)
+                    try:  # the batches ahead of it are answered: from now on it has had its turn
+                        text, counts = result.get(timeout or None)
                     except multiprocessing.TimeoutError:
-                        predicted = iter([{"status": 504, "error": f"inference took over {timeout} s"}] * len(answers))
-                    for i, answer in zip(indexes, answers, strict=True):
-                        self.write_answer(sink, i, answer if answer is not None else next(predicted))
+                        error = {"status": 504, "error": f"inference took over {timeout} s"}
+                        text = "".join(json.dumps({"index": first + i, **error}) + "\n" for i in range(count))
+                        counts = [0, 0, count]
+                    sink.write(text)
+                    self.count(count, counts)
                     if self.stop_asked():
                         return "stopped", "Stopped at the user's request."
                     if spec.get("deadline") and time.time() > spec["deadline"]:
@@ -179,34 +204,26 @@ class Run:
                 self.status("running")
                 return None
 
-            batch, batch_indexes, answers = [], [], []
-            for record, problem in records(path, spec["input_type"]):
-                self.counters["inputDataCount"] += 1
-                batch_indexes.append(index)
-                index += 1
-                if problem:
-                    answers.append({"status": 400, "error": problem})
-                else:
-                    answers.append(None)
-                    batch.append(record)
-                if len(batch) >= size or len(answers) >= size * 4:
-                    result = pool.apply_async(_predict, (batch,)) if batch else None
-                    pending.append((batch_indexes, answers, result, time.time()))
-                    batch, batch_indexes, answers = [], [], []
+            batch: list[str] = []
+            index = 0
+            for line in raw_records(path, spec["input_type"]):
+                batch.append(line)
+                if len(batch) >= size:
+                    pending.append((index, len(batch), pool.apply_async(_answer, (index, batch))))
+                    self.counters["inputDataCount"] += len(batch)
+                    index, batch = index + len(batch), []
                     outcome = drain(window)
                     if outcome:
                         return outcome
-            if answers:
-                pending.append((batch_indexes, answers, pool.apply_async(_predict, (batch,)) if batch else None,
-                                time.time()))  # fmt: skip
+            if batch:
+                pending.append((index, len(batch), pool.apply_async(_answer, (index, batch))))
+                self.counters["inputDataCount"] += len(batch)
             return drain(0)
 
-    def write_answer(self, sink: Any, index: int, answer: dict) -> None:
-        sink.write(json.dumps({"index": index, **answer}) + "\n")
-        self.counters["processCount"] += 1
-        status = answer["status"]
-        key = "success2xxCount" if status < 400 else "fail4xxCount" if status < 500 else "fail5xxCount"
-        self.counters[key] += 1
+    def count(self, records: int, counts: list[int]) -> None:
+        self.counters["processCount"] += records
+        for key, n in zip(("success2xxCount", "fail4xxCount", "fail5xxCount"), counts, strict=True):
+            self.counters[key] += n
 
 
 def main() -> None:
