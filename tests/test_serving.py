@@ -349,3 +349,17 @@ def test_a_stage_whose_server_dies_is_restarted(shared_server, api, iris):
     else:
         raise AssertionError(f"stage not serving again: {stage}")
     assert answer.json() == {"predictions": expected(iris, ROWS)}
+
+
+def test_pod_autoscaler_grows_the_pool_over_its_target(shared_server, api, iris):
+    resource = {"modelId": model(api, "scaled", str(iris))["modelId"], "podCount": 1, "podAutoScaleEnable": True,
+                "scaleMetricCode": "MEMORY_UTILIZATION", "scaleMetricTarget": 1}  # a model server uses more  # fmt: skip
+    served = endpoint(api, "scaled-ep", [], endpointModelResourceList=[resource], isPublic=True)
+    stage_id = served["defaultEndpointStageId"]
+    deadline = time.time() + 30
+    while api.get(f"/endpoint-stages/{stage_id}")["endpointStage"]["runningPodCount"] < 2:
+        assert time.time() < deadline, "the pool did not grow"
+        time.sleep(0.3)
+    record = next(shared_server.data_dir.glob(f"stages/{stage_id}/gen-*/generation.json"))
+    assert len(json.loads(record.read_text())["processes"]) == 2  # m2.c2m4: 2 vCPUs bound it
+    assert requests.post(gateway(shared_server, "scaled-ep/scaled"), json={"instances": ROWS}).status_code == 200

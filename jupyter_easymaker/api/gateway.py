@@ -129,8 +129,8 @@ class GatewayHandler(ApiHandler):
                 fresh = await self.gateway.route(endpoint_name, fresh=True) if attempt == 1 else None
                 if fresh is None and attempt == 1:
                     return self.error(404, f"No endpoint named '{endpoint_name}'.")
-                if fresh is not None and fresh != route:  # the stage moved or went since the route was cached
-                    route = fresh
+                if fresh is not None and attempt == 1:  # the stage moved or went since the route was cached, or
+                    route = fresh  # a kept-alive connection's process ended (a pool shrank): once more, afresh
                     continue
                 status = 502
                 body = json.dumps({"error": f"stage '{target.stage.name}' did not answer: {err!r}"}).encode()

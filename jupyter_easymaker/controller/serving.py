@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -23,9 +24,23 @@ log = logging.getLogger(__name__)
 REMOVAL_GRACE = timedelta(seconds=2)
 
 
+SCALE_COOLDOWN_SECONDS = 10.0
+MAX_PODS = 16
+
+
+def desired_pods(running: int, value: float, target: float, low: int, high: int) -> int:
+    """One step towards keeping `value` (a utilisation %) under `target`, within [low, high]."""
+    if value > target:
+        running += 1
+    elif value < target / 2:
+        running -= 1
+    return max(low, min(high, running))
+
+
 class StageReconciler:
     def __init__(self, platform: Platform, servers: LocalModelServers) -> None:
         self.platform, self.servers = platform, servers
+        self._last_scaled: dict[str, float] = {}
 
     def reconcile(self) -> None:
         with self.platform.store.session() as session:
@@ -82,12 +97,14 @@ class StageReconciler:
                 self._set(stage, StageStatus.DEPLOY_IN_PROGRESS)
                 return
             self._done(session, stage, serving, gone)
+            self._autoscale(stage, serving, revision, pods)
             return
         self.servers.deploy(stage.id, revision, specs, pods)
         seen = self.servers.observe(stage.id, revision)
         first = stage.deployed_revision is None
         if seen.phase == "ready":
             stage.address, stage.deployed_revision = seen.address, revision
+            stage.config = {**stage.config, "runningPods": seen.running_pods}
             stage.status_reason = None
             self._done(session, stage, serving, gone)
         elif seen.phase == "starting":
@@ -110,6 +127,34 @@ class StageReconciler:
                         seen.message,
                         stamp,
                     )
+
+    def _autoscale(self, stage: EndpointStageRow, serving: list, revision: str, pods: int) -> None:
+        """The pod autoscaler: one pod more while usage is over the target, one fewer while under half of it,
+        between the resources' pod count and the instance type's vCPUs (× nodes); at most one step per cooldown."""
+        scaled = [r.config for r in serving if r.config.get("podAutoScaleEnable")]
+        if not scaled or time.monotonic() - self._last_scaled.get(stage.id, 0.0) < SCALE_COOLDOWN_SECONDS:
+            return
+        flavor = self.platform.catalog.instance_types.get(stage.config["flavorId"])
+        nodes = stage.config.get("nodeCount") or 1
+        high = max(pods, min(MAX_PODS, (flavor.vcpus if flavor else 1) * nodes))
+        cpu, memory, running = self.servers.usage(stage.id, revision)
+        if not running:
+            return
+        metric = scaled[0].get("scaleMetricCode") or "CPU_UTILIZATION"
+        target = scaled[0].get("scaleMetricTarget") or 50
+        if metric == "MEMORY_UTILIZATION":
+            value = 100 * memory / ((flavor.ram_mb if flavor else 1024) * nodes * 2**20)
+        else:
+            value = cpu
+        wanted = desired_pods(running, value, target, pods, high)
+        if wanted != running:
+            log.info("stage %s: %s at %.0f%% (target %s%%): %d → %d pods", stage.id, metric, value, target, running,
+                     wanted)  # fmt: skip
+            self.servers.scale(stage.id, revision, wanted)
+            self._last_scaled[stage.id] = time.monotonic()
+            config = dict(stage.config)
+            config["runningPods"] = wanted
+            stage.config = config
 
     def _done(self, session: Session, stage: EndpointStageRow, serving: list, gone: list) -> None:
         self._set(stage, StageStatus.ACTIVE)

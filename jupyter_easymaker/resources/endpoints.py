@@ -369,6 +369,7 @@ def stage_wire(session: Session, stage: EndpointStageRow, endpoint: EndpointRow,
         "flavor": {"id": config["flavorId"]},
         "nodeCount": config.get("nodeCount"),
         "podCount": pods,
+        "runningPodCount": config.get("runningPods", 0) if stage.address else 0,
         "autoScaler": {
             "enable": bool(config.get("caEnable")),
             "minNodeCount": config.get("caMinNodeCount"),

@@ -9,7 +9,9 @@ SCREAMING_SNAKE environment variables, which the model's own code (a PyTorch han
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from .dataplane import DataPlane, InferenceError, ServedModel
 from .loaders import load
 
 NAME = r"(?P<name>[^/:]+)"
+DRAIN_SECONDS = 1.0
 VERSION = r"(?:/versions/(?P<version>[^/]+))?"
 
 
@@ -130,7 +133,15 @@ def main(argv: list[str] | None = None) -> None:
     server = httpserver.HTTPServer(application(plane), xheaders=True)
     server.add_sockets(sockets)
     print(f"serving {', '.join(plane.models)} on {config.get('host', '127.0.0.1')}:{config['port']}", flush=True)
-    ioloop.IOLoop.current().start()
+    loop = ioloop.IOLoop.current()
+
+    def drain(*_: object) -> None:
+        """SIGTERM (a pool shrinking, a generation retiring): take no new connections, finish, then exit."""
+        server.stop()
+        loop.call_later(DRAIN_SECONDS, loop.stop)
+
+    asyncio.get_event_loop().add_signal_handler(signal.SIGTERM, drain)
+    loop.start()
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from .launch import free_port
 from .rundir import process_alive, process_identity, read_json, signal_group, write_json
 
@@ -53,6 +55,7 @@ class LocalModelServers:
     def __init__(self, root: Path, python: str = sys.executable) -> None:
         self.root, self.python = root, python
         self._children: list[subprocess.Popen] = []
+        self._probes: dict[tuple[int, float], psutil.Process] = {}
         root.mkdir(parents=True, exist_ok=True)
 
     def _dir(self, stage_id: str) -> Path:
@@ -71,18 +74,53 @@ class LocalModelServers:
         config = {"host": "127.0.0.1", "port": port, "models": [m.__dict__ for m in models]}
         write_json(gen / "config.json", config)
         parameters = {k: v for m in models for k, v in m.parameters.items()}
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", **{screaming_snake(k): v for k, v in parameters.items()}}
         args = [part for key, value in parameters.items() for part in (f"--{key}", value)]
         command = [self.python, "-m", "jupyter_easymaker.serving.server", str(gen / "config.json"), *args]
-        processes = []
-        with open(gen / "server.log", "ab") as log:
-            for _ in range(max(1, pods)):
-                proc = subprocess.Popen(command, cwd=gen, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
-                self._children.append(proc)
-                processes.append(process_identity(proc.pid))
+        env_extra = {screaming_snake(k): v for k, v in parameters.items()}
+        processes = [self._spawn(gen, command, env_extra) for _ in range(max(1, pods))]
         write_json(gen / "generation.json", {"revision": revision, "port": port, "processes": processes,
-                                             "started": time.time()})  # fmt: skip
+                                             "started": time.time(), "command": command,
+                                             "env": env_extra})  # fmt: skip
+
+    def _spawn(self, gen: Path, command: list[str], env_extra: dict[str, str]) -> dict:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **env_extra}
+        with open(gen / "server.log", "ab") as log:
+            proc = subprocess.Popen(command, cwd=gen, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        self._children.append(proc)
+        return process_identity(proc.pid)
+
+    def scale(self, stage_id: str, revision: str, pods: int) -> int:
+        """Grow or shrink a generation's pool to `pods` processes on its port; the processes running after."""
+        gen = self._generation(stage_id, revision)
+        info = read_json(gen / "generation.json")
+        if info is None:
+            return 0
+        alive = [p for p in info["processes"] if process_alive(p["pid"], p["create_time"])]
+        while len(alive) < pods:
+            alive.append(self._spawn(gen, info["command"], info.get("env", {})))
+        while len(alive) > max(1, pods):
+            signal_group(alive.pop()["pid"], signal.SIGTERM)  # the server finishes what it is answering first
+        write_json(gen / "generation.json", {**info, "processes": alive})
+        return len(alive)
+
+    def usage(self, stage_id: str, revision: str) -> tuple[float, int, int]:
+        """(mean CPU % per process since the last call, total resident memory in bytes, processes)."""
+        info = read_json(self._generation(stage_id, revision) / "generation.json") or {}
+        cpu, memory, count = 0.0, 0, 0
+        for entry in info.get("processes", []):
+            key = (entry["pid"], entry["create_time"])
+            probe = self._probes.get(key)
+            try:
+                if probe is None:
+                    probe = self._probes[key] = psutil.Process(entry["pid"])
+                    probe.cpu_percent(None)  # the first reading only starts the clock
+                cpu += probe.cpu_percent(None)
+                memory += probe.memory_info().rss
+                count += 1
+            except psutil.Error:
+                self._probes.pop(key, None)
+        return (cpu / count if count else 0.0), memory, count
 
     def observe(self, stage_id: str, revision: str) -> StageObservation:
         self._reap()
