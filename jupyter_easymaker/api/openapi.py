@@ -266,6 +266,7 @@ def serving_schemas() -> dict[str, dict]:
         "apigwStageUrl": {**STRING, "description": "host:port/…/gateway/{endpoint}/{stage}, without a scheme"},
         "apigwStatusCode": enum(GatewayStatus), "deployStatus": enum(GatewayStatus), "isDefaultStage": BOOLEAN,
         "flavor": obj({"id": STRING}), "nodeCount": nullable(INTEGER), "podCount": INTEGER,
+        "runningPodCount": {**INTEGER, "description": "Model-server processes running (the pod autoscaler moves it)"},
         "autoScaler": {"type": "object"}, "endpointModelList": array("EndpointModel"), "createdDatetime": TIME,
         "updatedDatetime": TIME,
     })  # fmt: skip
