@@ -352,8 +352,9 @@ def test_a_stage_whose_server_dies_is_restarted(shared_server, api, iris):
 
 
 def test_pod_autoscaler_grows_the_pool_over_its_target(shared_server, api, iris):
+    # a model server uses more than 1 % of the instance type's memory: over the target from the start
     resource = {"modelId": model(api, "scaled", str(iris))["modelId"], "podCount": 1, "podAutoScaleEnable": True,
-                "scaleMetricCode": "MEMORY_UTILIZATION", "scaleMetricTarget": 1}  # a model server uses more  # fmt: skip
+                "scaleMetricCode": "MEMORY_UTILIZATION", "scaleMetricTarget": 1}  # fmt: skip
     served = endpoint(api, "scaled-ep", [], endpointModelResourceList=[resource], isPublic=True)
     stage_id = served["defaultEndpointStageId"]
     deadline = time.time() + 30
