@@ -228,7 +228,10 @@ def test_new_default_stage_takes_over_without_dropped_requests(shared_server, ap
     wait_gone(api, f"/endpoint-stages/{old_stage}")
     api.delete(f"/endpoints/{served['endpointId']}")
     wait_gone(api, f"/endpoints/{served['endpointId']}")
-    assert requests.post(url, json={"instances": ROWS}).status_code == 404
+    deadline = time.time() + 10  # a stage's server finishes the calls it has (1 s) before it ends
+    while requests.post(url, json={"instances": ROWS}).status_code != 404:
+        assert time.time() < deadline, "the deleted endpoint still answers"
+        time.sleep(0.2)
     api.delete(f"/models/{first['modelId']}")
 
 
