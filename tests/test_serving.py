@@ -367,3 +367,5 @@ def test_pod_autoscaler_grows_the_pool_over_its_target(shared_server, api, iris)
     record = next(shared_server.data_dir.glob(f"stages/{stage_id}/gen-*/generation.json"))
     assert len(json.loads(record.read_text())["processes"]) == 2  # m2.c2m4: 2 vCPUs bound it
     assert requests.post(gateway(shared_server, "scaled-ep/scaled"), json={"instances": ROWS}).status_code == 200
+    samples = api.get(f"/endpoint-stages/{stage_id}/monitoring")["usageList"]  # what the autoscaler read
+    assert samples and samples[0]["memoryBytes"] > 0 and samples[0]["cpuPercent"] >= 0

@@ -98,6 +98,12 @@ class StageStatisticsHandler(ApiHandler):
         self.respond(await run(endpoints.stage_statistics, self.platform, appkey, stage_id, minutes))
 
 
+class StageMonitoringHandler(ApiHandler):
+    @endpoint
+    async def get(self, appkey: str, stage_id: str) -> None:
+        self.respond({"usageList": await run(endpoints.stage_monitoring, self.platform, appkey, stage_id)})
+
+
 class ResourcesHandler(GatewayAware):
     @endpoint
     async def get(self, appkey: str) -> None:
@@ -134,6 +140,7 @@ def routes(prefix: str) -> list[tuple[str, type]]:
         (rf"{root}/endpoint-stages", StagesHandler),
         (rf"{root}/endpoint-stages/{STAGE_ID}", StageHandler),
         (rf"{root}/endpoint-stages/{STAGE_ID}/statistics", StageStatisticsHandler),
+        (rf"{root}/endpoint-stages/{STAGE_ID}/monitoring", StageMonitoringHandler),
         (rf"{root}/endpoint-models", ResourcesHandler),
         (rf"{root}/endpoint-models/{RESOURCE_ID}", ResourceHandler),
     ]

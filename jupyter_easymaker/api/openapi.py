@@ -432,6 +432,9 @@ SERVING_OPERATIONS = {
         "getEndpointStageStatistics", "API statistics of a stage: calls, 2xx / 4xx / 5xx and latency per resource",
         {"statistics": ref("CallStatistics"), "endpointModelStatisticsList": array("EndpointModelCallStatistics"),
          "timeSeries": array("CallStatisticsPoint")}, errors=(400, 404)),
+    (f"{STG}/{{endpointStageId}}/monitoring", "get"): Op(
+        "getEndpointStageMonitoring", "CPU and memory samples of a stage's model servers (every 2 s)",
+        {"usageList": array("Usage")}, errors=(404,)),
     (RES, "get"): Op("listEndpointModels", "List stage resources", {"endpointModelList": array("EndpointModel"),
                                                                    **LISTED}),
     (RES, "post"): Op("createEndpointModel", "Add a stage resource (a model at its resource path)", RESOURCE, 201,

@@ -10,13 +10,14 @@ import logging
 import time
 from datetime import timedelta
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..backends.local.modelserver import LocalModelServers, ServedModelSpec
 from ..platform import Platform, now
 from ..resources.statuses import EndpointStatus, GatewayStatus, StageResourceStatus, StageStatus
-from ..store import EndpointModelRow, EndpointRow, EndpointStageRow, ModelRow
+from ..store import EndpointModelRow, EndpointRow, EndpointStageRow, ModelRow, UsageRow
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ REMOVAL_GRACE = timedelta(seconds=2)
 
 
 SCALE_COOLDOWN_SECONDS = 10.0
+SAMPLE_SECONDS = 2.0  # CPU and memory of a stage's pool: the Monitoring tab, and what the autoscaler reads
 MAX_PODS = 16
 
 
@@ -41,6 +43,7 @@ class StageReconciler:
     def __init__(self, platform: Platform, servers: LocalModelServers) -> None:
         self.platform, self.servers = platform, servers
         self._last_scaled: dict[str, float] = {}
+        self._last_sampled: dict[str, float] = {}
 
     def reconcile(self) -> None:
         with self.platform.store.session() as session:
@@ -64,6 +67,7 @@ class StageReconciler:
             self.servers.remove(stage.id)
             for row in resources:
                 session.delete(row)
+            session.execute(sql_delete(UsageRow).where(UsageRow.resource_id == stage.id))
             session.flush()
             session.delete(stage)
             return
@@ -97,7 +101,13 @@ class StageReconciler:
                 self._set(stage, StageStatus.DEPLOY_IN_PROGRESS)
                 return
             self._done(session, stage, serving, gone)
-            self._autoscale(stage, serving, revision, pods)
+            if time.monotonic() - self._last_sampled.get(stage.id, 0.0) >= SAMPLE_SECONDS:
+                self._last_sampled[stage.id] = time.monotonic()
+                usage = self.servers.usage(stage.id, revision)
+                if usage[2]:
+                    session.add(UsageRow(resource_id=stage.id, time=now(), cpu_percent=usage[0] * usage[2],
+                                         memory_bytes=usage[1]))  # fmt: skip
+                    self._autoscale(stage, serving, revision, pods, usage)
             return
         self.servers.deploy(stage.id, revision, specs, pods)
         seen = self.servers.observe(stage.id, revision)
@@ -128,7 +138,9 @@ class StageReconciler:
                         stamp,
                     )
 
-    def _autoscale(self, stage: EndpointStageRow, serving: list, revision: str, pods: int) -> None:
+    def _autoscale(
+        self, stage: EndpointStageRow, serving: list, revision: str, pods: int, usage: tuple[float, int, int]
+    ) -> None:
         """The pod autoscaler: one pod more while usage is over the target, one fewer while under half of it,
         between the resources' pod count and the instance type's vCPUs (× nodes); at most one step per cooldown."""
         scaled = [r.config for r in serving if r.config.get("podAutoScaleEnable")]
@@ -137,9 +149,7 @@ class StageReconciler:
         flavor = self.platform.catalog.instance_types.get(stage.config["flavorId"])
         nodes = stage.config.get("nodeCount") or 1
         high = max(pods, min(MAX_PODS, (flavor.vcpus if flavor else 1) * nodes))
-        cpu, memory, running = self.servers.usage(stage.id, revision)
-        if not running:
-            return
+        cpu, memory, running = usage
         metric = scaled[0].get("scaleMetricCode") or "CPU_UTILIZATION"
         target = scaled[0].get("scaleMetricTarget") or 50
         if metric == "MEMORY_UTILIZATION":

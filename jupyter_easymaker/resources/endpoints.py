@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..errors import FieldError, conflict, invalid, invalid_fields, not_found
 from ..platform import Platform, new_id, now, wire_time
 from ..serving.artifacts import SERVABLE_HERE
-from ..store import ApiCallStatRow, EndpointModelRow, EndpointRow, EndpointStageRow, ModelRow
+from ..store import ApiCallStatRow, EndpointModelRow, EndpointRow, EndpointStageRow, ModelRow, UsageRow
 from . import models
 from .schema import EndpointCreate, EndpointUpdate, StageCreate, StageResource, StageResourceCreate, StageSettings
 from .statuses import EndpointStatus, GatewayStatus, ModelStatus, StageResourceStatus, StageStatus
@@ -548,6 +548,14 @@ def top_endpoints(platform: Platform, appkey: str, minutes: int, count: int = 3)
             .order_by(func.sum(ApiCallStatRow.calls).desc()).limit(count)
         ).all()  # fmt: skip
         return [{"endpointId": r[0], "endpointName": r[1], **_summary(*(v or 0 for v in r[2:]))} for r in rows]
+
+
+def stage_monitoring(platform: Platform, appkey: str, stage_id: str) -> list[dict]:
+    """CPU (% of one core, summed over the pool) and resident memory samples of a stage's model servers."""
+    with platform.store.session() as session:
+        get_stage_row(session, appkey, stage_id)
+        rows = session.scalars(select(UsageRow).where(UsageRow.resource_id == stage_id).order_by(UsageRow.time))
+        return [{"time": wire_time(r.time), "cpuPercent": r.cpu_percent, "memoryBytes": r.memory_bytes} for r in rows]
 
 
 def forget_stage(session: Session, stage_id: str) -> None:
