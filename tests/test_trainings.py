@@ -90,7 +90,7 @@ def test_workload_contract(api, shared_server, tmp_path):
 
 def test_failure_shows_fail_train_and_the_error(api, tmp_path):
     source = write_script(tmp_path / "src", "print('about to fail')\nraise SystemExit('bad things happened')\n")
-    training_id = api.post("/trainings", api.training_body("fails", api.experiment("fails"), source, tmp_path / "o"))[
+    training_id = api.post("/trainings", api.training_body("fails2", api.experiment("fails"), source, tmp_path / "o"))[
         "training"
     ]["trainingId"]
     training, seen = api.wait_training(training_id)
@@ -213,7 +213,7 @@ def test_template_create_copy_update_and_train_from_it(api, tmp_path):
     assert {"tpl", "tpl-copy"} <= set(names)
 
     training = api.post("/trainings", {
-        "trainingName": "from-template", "experimentId": api.experiment("tpl"),
+        "trainingName": "api-from-template", "experimentId": api.experiment("tpl"),
         "trainingTemplateId": template["trainingTemplateId"], "modelUploadUri": str(tmp_path / "o"),
         "hyperparameterList": [{"parameterName": "epochs", "parameterValue": "7"}],
     })["training"]  # fmt: skip
