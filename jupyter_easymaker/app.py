@@ -11,13 +11,18 @@ from jupyter_server.utils import url_path_join
 from traitlets import Bool, CaselessStrEnum, Dict, Float, List, Unicode, default
 
 from .api import API_ROOT, handlers
+from .api.gateway import Gateway
 from .backends.local import LocalBackend
+from .backends.local.batch import LocalBatchRunner
+from .backends.local.modelserver import LocalModelServers
 from .backends.local.notebooks import LocalNotebooks
 from .backends.local.pipelines import LocalPipelineBackend
 from .backends.local.tensorboard import TensorBoards
 from .controller import Controller
+from .controller.batch import BatchReconciler
 from .controller.notebooks import NotebookReconciler
 from .controller.pipelines import PipelineReconciler
+from .controller.serving import StageReconciler
 from .platform import Catalog, Platform, default_data_dir
 from .pod import continit
 from .pod.kernels import EnvKernelSpecManager
@@ -111,7 +116,10 @@ class EasyMakerApp(ExtensionApp):
             url_path_join(self.serverapp.base_url, API_ROOT, "notebooks/"),
         )
         pipelines = PipelineReconciler(self.platform, LocalPipelineBackend(data_dir / "pipeline-runs"))
-        self.controller = Controller(self.platform, backend, self.controller_interval, [notebooks, pipelines])
+        stages = StageReconciler(self.platform, LocalModelServers(data_dir / "stages"))
+        batches = BatchReconciler(self.platform, LocalBatchRunner(data_dir / "batch-inferences"))
+        families = [notebooks, pipelines, stages, batches]
+        self.controller = Controller(self.platform, backend, self.controller_interval, families)
         self.platform.wake, self.platform.forget = self.controller.wake, self.controller.forget
         self.tensorboards = TensorBoards(data_dir / "tensorboard-boards")
         self.settings.update(
@@ -121,6 +129,7 @@ class EasyMakerApp(ExtensionApp):
             easymaker_default_appkey=self.default_appkey,
             easymaker_backend=self.backend,
             easymaker_notebooks=notebooks.backend,
+            easymaker_gateway=Gateway(self.platform),
         )
 
     def build_catalog(self) -> Catalog:
@@ -154,6 +163,7 @@ class EasyMakerApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         await self.controller.stop()
+        self.settings["easymaker_gateway"].stop()
         self.tensorboards.stop_all()
         self.platform.store.close()
 

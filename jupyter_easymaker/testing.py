@@ -33,8 +33,10 @@ class ServerProcess:
         extra_args: tuple[str, ...] = (),
         env: dict[str, str] | None = None,
         controller_interval: float = 0.1,
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
-        self.data_dir, self.root_dir, self.extra_args = data_dir, root_dir, extra_args
+        """`tls`: (certificate, key) files to serve HTTPS with (the certificate is also what clients verify)."""
+        self.data_dir, self.root_dir, self.extra_args, self.tls = data_dir, root_dir, extra_args, tls
         self.env, self.controller_interval = env or {}, controller_interval
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
@@ -42,7 +44,7 @@ class ServerProcess:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/"
 
     def start(self, timeout: float = 60) -> ServerProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -60,6 +62,9 @@ class ServerProcess:
             f"--EasyMakerApp.controller_interval={self.controller_interval}",
             *self.extra_args,
         ]  # fmt: skip
+        if self.tls:
+            command += [f"--ServerApp.certfile={self.tls[0]}", f"--ServerApp.keyfile={self.tls[1]}"]
+        verify = str(self.tls[0]) if self.tls else True
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.root_dir)
         deadline = time.time() + timeout
@@ -67,7 +72,7 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
             try:
-                if requests.get(f"{self.url}easymaker/nhn-api-gateway", timeout=1).status_code == 200:
+                if requests.get(f"{self.url}easymaker/nhn-api-gateway", timeout=1, verify=verify).status_code == 200:
                     return self
             except requests.RequestException:
                 pass
@@ -81,12 +86,40 @@ class ServerProcess:
             self.proc.wait()
 
     def stop(self) -> None:
+        """Stop the server and, unlike a real shutdown (they outlive it), the stages' model servers it started."""
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        end_model_servers(self.data_dir)
+
+
+def end_model_servers(data_dir: Path) -> None:
+    import json
+
+    import psutil
+
+    for record in data_dir.glob("stages/*/gen-*/generation.json"):
+        for proc in json.loads(record.read_text()).get("processes", []):
+            try:
+                if abs(psutil.Process(proc["pid"]).create_time() - proc["create_time"]) < 0.01:
+                    os.killpg(proc["pid"], signal.SIGKILL)
+            except (psutil.Error, ProcessLookupError, PermissionError):
+                pass
+
+
+def self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
+    """A certificate for `host` and its key (openssl), to run the server with TLS in tests and benchmarks."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={host}",
+         "-addext", f"subjectAltName=IP:{host}", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
 
 
 class PostgresServer:

@@ -319,3 +319,48 @@ def test_a_template_fills_the_training_settings(client, source, tmp_path):
     assert best["hyperparameterList"] == [{"parameterName": "x", "parameterValue": "1"}]
     assert best["objectiveMetricValue"] == pytest.approx(1 + 1 + 1 / 3), "the template's fixed y=far reached it"
     assert best["modelUploadUri"].startswith(str(tmp_path / "tpl-out"))
+
+
+SKLEARN_TRIAL = """
+import argparse, os, joblib
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+parser = argparse.ArgumentParser()
+parser.add_argument("--c", type=float)
+args, _ = parser.parse_known_args()
+X, y = load_iris(return_X_y=True)
+model = LogisticRegression(C=args.c, max_iter=500).fit(X, y)
+print(f"accuracy={model.score(X, y)}")
+joblib.dump(model, os.path.join(os.environ["EM_MODEL_DIR"], "model.joblib"))
+"""
+
+
+def test_a_model_from_the_best_trial_of_a_complete_tuning(api, client, tmp_path):
+    source = write_script(tmp_path / "sk", SKLEARN_TRIAL)
+    payload = body(client, "tuning-to-model", source, tmp_path / "models", tuningStrategyName="GRID",
+                   hyperparameterSpecList=[spec("c", "discrete", values="0.001,10")], maxTrialCount=2,
+                   metricList=[{"name": "accuracy"}], objectiveMetric={"name": "accuracy"},
+                   objectiveTypeCode="MAXIMIZE")  # fmt: skip
+    created = client.create_tuning(payload)
+    status, early = api.call(
+        "POST",
+        "/models",
+        json={
+            "modelName": "too-early",
+            "modelFormatCode": "SKLEARN",
+            "hyperparameterTuningId": created["hyperparameterTuningId"],
+        },
+    )
+    if status == 400:  # still running: a model comes only from a COMPLETE tuning
+        assert early["errorList"][0]["field"] == "hyperparameterTuningId" and "COMPLETE" in early["errorList"][0][
+            "message"]  # fmt: skip
+    tuning = client.tuning_handle(created).wait(timeout=180)
+    assert tuning.status == "COMPLETE", tuning.data
+    best = tuning.best_trial
+    assert [p["parameterValue"] for p in best["hyperparameterList"]] == ["10"]  # the larger C fits iris better
+    model = api.post("/models", {"modelName": "from-tuning", "modelFormatCode": "SKLEARN",
+                                 "hyperparameterTuningId": tuning.id})["model"]  # fmt: skip
+    assert model["modelStatusCode"] == "ACTIVE", model
+    assert model["modelUploadUri"] == best["modelUploadUri"]
+    assert model["hyperparameterTuning"]["trialName"] == best["trialName"]
+    api.delete(f"/models/{model['modelId']}")

@@ -5,9 +5,13 @@ from __future__ import annotations
 from tornado import web
 
 from . import (
+    batch_inferences,
     catalog,
+    endpoints,
     experiments,
+    gateway,
     logs,
+    models,
     notebook_proxy,
     notebooks,
     openapi,
@@ -22,7 +26,10 @@ from . import (
 from .base import ApiHandler, endpoint
 
 API_ROOT = "easymaker"
-FAMILIES = (catalog, experiments, templates, trainings, tunings, logs, pod, notebooks, pipelines)
+FAMILIES = (
+    catalog, experiments, templates, trainings, tunings, logs, models, endpoints, batch_inferences, pod,
+    notebooks, pipelines,
+)  # fmt: skip
 
 
 class RegionProbeHandler(ApiHandler):
@@ -56,11 +63,12 @@ class NoRouteHandler(ApiHandler):
 
 
 def handlers(base_url: str) -> list[tuple[str, type]]:
-    """What the server registers: the documented routes, TensorBoard's and notebooks' pages, then the fallback."""
+    """What the server registers: the documented routes, TensorBoard's and notebooks' pages, the inference gateway,
+    then the fallback for the rest."""
     root = f"{base_url.rstrip('/')}/{API_ROOT}"
     boards = tensorboard.routes(f"{root}/v1.0/appkeys")
     opened = notebook_proxy.routes(root)
-    return [*routes(base_url), *boards, *opened, (f"{root}/.*", NoRouteHandler)]
+    return [*routes(base_url), *boards, *opened, *gateway.routes(root), (f"{root}/.*", NoRouteHandler)]
 
 
 def routes(base_url: str) -> list[tuple[str, type]]:

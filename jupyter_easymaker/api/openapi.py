@@ -19,10 +19,18 @@ from pydantic.alias_generators import to_camel
 from ..resources.logs import LEVELS, LOG_TYPE, MAX_LIMIT
 from ..resources.pipeline_ir import STATE_ORDER
 from ..resources.schema import (
+    BATCH_DEFAULTS,
     TRAINING_DEFAULTS,
+    BatchInferenceCopy,
+    BatchInferenceCreate,
+    BatchInferenceSettings,
+    EndpointCreate,
+    EndpointUpdate,
     EnvironmentCreate,
     ExperimentCreate,
     ExperimentUpdate,
+    ModelCreate,
+    ModelUpdate,
     NasMount,
     NotebookCreate,
     NotebookFlavorChange,
@@ -33,6 +41,8 @@ from ..resources.schema import (
     PipelineUpload,
     RecurringRunCopy,
     ScriptPut,
+    StageCreate,
+    StageResourceCreate,
     Tag,
     TemplateCreate,
     TemplateUpdate,
@@ -44,11 +54,17 @@ from ..resources.schema import (
     TuningCreate,
 )
 from ..resources.statuses import (
+    BatchInferenceStatus,
+    EndpointStatus,
     ExperimentStatus,
+    GatewayStatus,
+    ModelStatus,
     NotebookStatus,
     PipelineRunStatus,
     PipelineStatus,
     RecurringRunStatus,
+    StageResourceStatus,
+    StageStatus,
     TrainingStatus,
     TrialStatus,
     TuningStatus,
@@ -74,7 +90,7 @@ class OpenApiHandler(ApiHandler):
 # -- route table -> path templates -------------------------------------------------------------------------------------
 
 #: Route group name -> path parameter name, where camelCase of the group name is not the wire name.
-PARAMETER_NAMES = {"template_id": "trainingTemplateId"}
+PARAMETER_NAMES = {"template_id": "trainingTemplateId", "stage_id": "endpointStageId", "resource_id": "endpointModelId"}
 _GROUP = re.compile(r"\(\?P<(\w+)>")
 
 
@@ -295,6 +311,7 @@ def response_schemas() -> dict[str, dict]:
         "MetricSummary": obj({"name": STRING, "min": NUMBER, "max": NUMBER, "latest": NUMBER, "count": INTEGER}),
         "Usage": obj({"time": TIME, "cpuPercent": NUMBER, "memoryBytes": INTEGER}),
         **pipeline_schemas(),
+        **serving_schemas(),
         "Environment": obj(
             {
                 "environmentName": STRING,
@@ -374,6 +391,82 @@ def response_schemas() -> dict[str, dict]:
             ["status", "log"],
         ),
         "UiKind": ui_kind_schema(),
+    }
+
+
+def enum(statuses: type) -> dict:
+    return {"enum": [s.value for s in statuses]}
+
+
+def serving_schemas() -> dict[str, dict]:
+    parameter = obj({"parameterName": STRING, "parameterValue": STRING})
+    model = obj({
+        "modelId": STRING, "modelName": STRING, "description": nullable(STRING), "appKey": STRING,
+        "modelStatusCode": enum(ModelStatus), "statusReason": nullable(STRING), "modelFormatCode": STRING,
+        "frameworkVersion": nullable(STRING), "modelUploadUri": nullable(STRING),
+        "parameterList": {"type": "array", "items": parameter},
+        "training": nullable(obj({"trainingId": STRING, "trainingName": STRING})),
+        "hyperparameterTuning": nullable({"type": "object"}), "createdDatetime": TIME, "updatedDatetime": TIME,
+    })  # fmt: skip
+    endpoint = obj({
+        "endpointId": STRING, "endpointName": STRING, "description": nullable(STRING), "appKey": STRING,
+        "endpointStatusCode": enum(EndpointStatus), "statusReason": nullable(STRING), "apigwAppKey": STRING,
+        "apigwRegion": STRING, "apigwServiceId": STRING, "apigwStatusCode": enum(GatewayStatus),
+        "defaultStageUrl": {**nullable(STRING), "description": "host:port/…/gateway/{endpoint}/{stage}, no scheme"},
+        "defaultEndpointStageId": nullable(STRING), "isPublic": BOOLEAN, "authentication": STRING,
+        "endpointStageCount": INTEGER, "createdDatetime": TIME, "updatedDatetime": TIME,
+        "apiKey": {**STRING, "description": "Only in the create answer: the endpoint's API key (x-nhn-apikey)"},
+    }, required=None)  # fmt: skip
+    endpoint["required"].remove("apiKey")
+    resource = obj({
+        "endpointModelId": STRING, "endpointId": STRING, "endpointStageId": STRING,
+        "endpointModelStatusCode": enum(StageResourceStatus), "statusReason": nullable(STRING),
+        "description": nullable(STRING), "appKey": STRING, "modelId": STRING, "model": {"type": "object"},
+        "stage": obj({"stageId": STRING, "deployStatus": STRING, "stageUrl": STRING}),
+        "apigwResourceUri": STRING, "apigwEndpointUri": STRING, "podCount": INTEGER, "runningPodCount": INTEGER,
+        "createdDatetime": TIME,
+    })  # fmt: skip
+    stage = obj({
+        "endpointStageId": STRING, "endpointId": STRING, "endpointStageName": STRING, "description": nullable(STRING),
+        "appKey": STRING, "endpointStageStatusCode": enum(StageStatus), "statusReason": nullable(STRING),
+        "apigwStageId": STRING, "apigwStageName": STRING,
+        "apigwStageUrl": {**STRING, "description": "host:port/…/gateway/{endpoint}/{stage}, without a scheme"},
+        "apigwStatusCode": enum(GatewayStatus), "deployStatus": enum(GatewayStatus), "isDefaultStage": BOOLEAN,
+        "flavor": obj({"id": STRING}), "nodeCount": nullable(INTEGER), "podCount": INTEGER,
+        "runningPodCount": {**INTEGER, "description": "Model-server processes running (the pod autoscaler moves it)"},
+        "autoScaler": {"type": "object"}, "endpointModelList": array("EndpointModel"), "createdDatetime": TIME,
+        "updatedDatetime": TIME,
+    })  # fmt: skip
+    summary = {
+        "callCount": INTEGER, "successCount": INTEGER, "clientErrorCount": INTEGER, "serverErrorCount": INTEGER,
+        "averageLatencyMs": nullable(NUMBER), "maxLatencyMs": NUMBER,
+    }  # fmt: skip
+    batch_settings = BatchInferenceSettings.model_json_schema(by_alias=True)["properties"]
+    batch_fixed = {
+        "batchInferenceId": STRING, "batchInferenceName": STRING,
+        "batchInferenceStatusCode": enum(BatchInferenceStatus), "statusReason": nullable(STRING),
+        "description": nullable(STRING), "appKey": STRING, "flavor": {"type": "object"}, "model": {"type": "object"},
+        "dataStorageList": {"type": "array", "items": obj({"storageSize": INTEGER})},
+        **{k: INTEGER for k in ("inputFileCount", "inputDataCount", "processCount", "success2xxCount",
+                                "fail4xxCount", "fail5xxCount", "elapsedTimeSeconds")},
+        **{k: {**INTEGER, "description": "The same count, spelled as the easymaker SDK 2.1.5 reads it"}
+           for k in ("success2XxCount", "fail4XxCount", "fail5XxCount")},
+        "createdDatetime": TIME, "updatedDatetime": TIME, "startedDatetime": nullable(TIME),
+        "finishedDatetime": nullable(TIME),
+    }  # fmt: skip
+    batch = obj({**batch_fixed, **{k: v for k, v in batch_settings.items() if k != "flavorId"}},
+                [*batch_fixed, *BATCH_DEFAULTS, "modelId", "inputDataUri", "inputDataTypeCode", "outputUploadUri"],
+                description="Settings that were not given and have no default are left out.")  # fmt: skip
+    return {
+        "BatchInference": batch,
+        "Model": model,
+        "Endpoint": endpoint,
+        "EndpointStage": stage,
+        "EndpointModel": resource,
+        "CallStatistics": obj(summary),
+        "EndpointCallStatistics": obj({"endpointId": STRING, "endpointName": STRING, **summary}),
+        "EndpointModelCallStatistics": obj({"endpointModelId": STRING, **summary}),
+        "CallStatisticsPoint": obj({"time": TIME, **summary}),
     }
 
 
@@ -535,6 +628,30 @@ QUERY: dict[tuple[str, str], dict[str, dict]] = {
         "tail": scalar_query("The last N records instead (after and limit are then ignored)",
                              {**INTEGER, "minimum": 0, "maximum": MAX_LIMIT}),
     },
+    (f"{APPKEY}/models", "get"): {
+        "modelIdList": list_query("Only these model ids"),
+        "modelNameList": list_query("Only these model names"),
+        "modelStatusCodeList": list_query("Only models in these statuses"),
+    },
+    (f"{APPKEY}/endpoints", "get"): {
+        "endpointIdList": list_query("Only these endpoint ids"),
+        "endpointNameList": list_query("Only these endpoint names"),
+    },
+    (f"{APPKEY}/endpoints/statistics", "get"): {
+        "minutes": scalar_query("Over the last this many minutes", {**INTEGER, "minimum": 1, "maximum": 44640}),
+        "count": scalar_query("At most this many endpoints (the dashboard shows 3)",
+                              {**INTEGER, "minimum": 1, "maximum": 100}),
+    },
+    (f"{APPKEY}/endpoint-stages", "get"): {"endpointId": scalar_query("Only stages of this endpoint")},
+    (f"{APPKEY}/endpoint-stages/{{endpointStageId}}/statistics", "get"): {
+        "minutes": scalar_query("Over the last this many minutes", {**INTEGER, "minimum": 1, "maximum": 44640}),
+    },
+    (f"{APPKEY}/endpoint-models", "get"): {"endpointStageId": scalar_query("Only resources of this stage")},
+    (f"{APPKEY}/batch-inferences", "get"): {
+        "batchInferenceIdList": list_query("Only these batch inference ids"),
+        "batchInferenceNameList": list_query("Only these batch inference names"),
+        "batchInferenceStatusCodeList": list_query("Only batch inferences in these statuses"),
+    },
 }  # fmt: skip
 PIPE, PRUN, PREC = f"{APPKEY}/pipelines", f"{APPKEY}/pipeline-runs", f"{APPKEY}/pipeline-recurring-runs"
 QUERY.update({
@@ -583,6 +700,65 @@ EXP, TPL, TRN = f"{APPKEY}/experiments", f"{APPKEY}/training-templates", f"{APPK
 ENVS, SCRIPTS = f"{APPKEY}/custom-envs", f"{APPKEY}/cont-init-scripts"
 NBK, NOTEBOOK = f"{APPKEY}/notebooks", {"notebook": ref("Notebook")}
 HPT, TUNING = f"{APPKEY}/hyperparameter-tunings", {"hyperparameterTuning": ref("HyperparameterTuning")}
+
+MDL, END, STG, RES = (f"{APPKEY}/models", f"{APPKEY}/endpoints", f"{APPKEY}/endpoint-stages",
+                      f"{APPKEY}/endpoint-models")  # fmt: skip
+MODEL, ENDPOINT = {"model": ref("Model")}, {"endpoint": ref("Endpoint")}
+BAT, BATCH = f"{APPKEY}/batch-inferences", {"batchInference": ref("BatchInference")}
+STAGE, RESOURCE = {"endpointStage": ref("EndpointStage")}, {"endpointModel": ref("EndpointModel")}
+SERVING_OPERATIONS = {
+    (MDL, "get"): Op("listModels", "List models, newest first", {"modelList": array("Model"), **LISTED}),
+    (MDL, "post"): Op("createModel", "Create a model (its artifact is checked now: a bad one is CREATE FAILED)",
+                      MODEL, 201, ModelCreate, (400, 409)),
+    (f"{MDL}/{{modelId}}", "get"): Op("getModel", "Get a model", MODEL, errors=(404,)),
+    (f"{MDL}/{{modelId}}", "put"): Op("updateModel", "Rename a model or change its description", MODEL,
+                                      body=ModelUpdate, errors=(400, 404, 409)),
+    (f"{MDL}/{{modelId}}", "delete"): Op("deleteModel", "Delete a model no endpoint serves", {}, errors=(404, 409)),
+    (END, "get"): Op("listEndpoints", "List endpoints, newest first", {"endpointList": array("Endpoint"), **LISTED}),
+    (END, "post"): Op("createEndpoint", "Create an endpoint with its default stage", ENDPOINT, 201, EndpointCreate,
+                      (400, 409)),
+    (f"{END}/statistics", "get"): Op("topEndpoints", "Endpoints by gateway calls (the dashboard's top 3)",
+                                     {"endpointStatisticsList": array("EndpointCallStatistics")}, errors=(400,)),
+    (f"{END}/{{endpointId}}", "get"): Op("getEndpoint", "Get an endpoint", ENDPOINT, errors=(404,)),
+    (f"{END}/{{endpointId}}", "put"): Op(
+        "updateEndpoint", "Change an endpoint's description, whether it is public, or its default stage (the old "
+        "default's resources are removed afterwards)", ENDPOINT, body=EndpointUpdate, errors=(400, 404, 409)),
+    (f"{END}/{{endpointId}}", "delete"): Op("deleteEndpoint", "Delete an endpoint that has only its default stage",
+                                            {}, errors=(404, 409)),
+    (f"{END}/{{endpointId}}/api-key", "post"): Op("renewEndpointApiKey", "Issue a new API key (the old one stops)",
+                                                  {"apiKey": STRING}, 201, errors=(404,)),
+    (STG, "get"): Op("listEndpointStages", "List endpoint stages", {"endpointStageList": array("EndpointStage"),
+                                                                   **LISTED}),
+    (STG, "post"): Op("createEndpointStage", "Add a stage to an endpoint", STAGE, 201, StageCreate, (400, 409)),
+    (f"{STG}/{{endpointStageId}}", "get"): Op("getEndpointStage", "Get an endpoint stage", STAGE, errors=(404,)),
+    (f"{STG}/{{endpointStageId}}", "delete"): Op("deleteEndpointStage", "Delete a stage (not the default)", {},
+                                                 errors=(404, 409)),
+    (f"{STG}/{{endpointStageId}}/statistics", "get"): Op(
+        "getEndpointStageStatistics", "API statistics of a stage: calls, 2xx / 4xx / 5xx and latency per resource",
+        {"statistics": ref("CallStatistics"), "endpointModelStatisticsList": array("EndpointModelCallStatistics"),
+         "timeSeries": array("CallStatisticsPoint")}, errors=(400, 404)),
+    (f"{STG}/{{endpointStageId}}/monitoring", "get"): Op(
+        "getEndpointStageMonitoring", "CPU and memory samples of a stage's model servers (every 2 s)",
+        {"usageList": array("Usage")}, errors=(404,)),
+    (RES, "get"): Op("listEndpointModels", "List stage resources", {"endpointModelList": array("EndpointModel"),
+                                                                   **LISTED}),
+    (RES, "post"): Op("createEndpointModel", "Add a stage resource (a model at its resource path)", RESOURCE, 201,
+                      StageResourceCreate, (400, 404, 409)),
+    (f"{RES}/{{endpointModelId}}", "get"): Op("getEndpointModel", "Get a stage resource", RESOURCE, errors=(404,)),
+    (f"{RES}/{{endpointModelId}}", "delete"): Op("deleteEndpointModel", "Delete a stage resource", {},
+                                                 errors=(404,)),
+    (BAT, "get"): Op("listBatchInferences", "List batch inferences, newest first",
+                     {"batchInferenceList": array("BatchInference"), **LISTED}),
+    (BAT, "post"): Op("createBatchInference", "Create (and start) a batch inference", BATCH, 201,
+                      BatchInferenceCreate, (400, 409)),
+    (f"{BAT}/{{batchInferenceId}}", "get"): Op("getBatchInference", "Get a batch inference", BATCH, errors=(404,)),
+    (f"{BAT}/{{batchInferenceId}}", "delete"): Op("deleteBatchInference", "Delete a finished batch inference", {},
+                                                  errors=(404, 409)),
+    (f"{BAT}/{{batchInferenceId}}/stop", "put"): Op("stopBatchInference", "Stop a batch inference", BATCH,
+                                                    errors=(404, 409)),
+    (f"{BAT}/{{batchInferenceId}}/copy", "post"): Op("copyBatchInference", "Start a copy, with changes", BATCH, 201,
+                                                     BatchInferenceCopy, (400, 404, 409)),
+}  # fmt: skip
 
 #: Every documented operation. A route missing here still appears, with a generic answer (x-undocumented).
 OPERATIONS: dict[tuple[str, str], Op] = {
@@ -694,6 +870,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
                                             {"run": ref("ContInitRun")}),
     (f"{APPKEY}/cont-init-runs", "post"): Op("runContInit", "Run the start-up scripts again, in the background",
                                              {"run": ref("ContInitRun")}, 202, errors=(409,)),
+    **SERVING_OPERATIONS,
     ("/easymaker/v1.0/info", "get"): Op(
         "getInfo", "This server: its version, backend, default appkey and region",
         {"info": obj({"version": {"type": "string"}, "backend": {"type": "string"},
@@ -774,11 +951,15 @@ TAGS = {
     "logs": "Log records of trainings",
     "pipelines": "Kubeflow Pipelines: pipelines, runs, recurring runs, graphs and task outputs",
     "pod": "The notebook pod: custom-conda-envs/ environments (kernels) and cont-init.d/ start-up scripts",
+    "models": "Models: artifacts checked per framework",
+    "endpoints": "Endpoints, stages, stage resources and their API statistics",
+    "batch-inferences": "Batch inference over files with a model",
     "service": "The API itself",
     "ui": "What the JupyterLab sidebar shows",
 }
 MODULE_TAGS = {
-    "tunings": "hyperparameter-tunings", "templates": "training-templates", "openapi": "service", "api": "service",
+    "tunings": "hyperparameter-tunings", "batch_inferences": "batch-inferences", "templates": "training-templates",
+    "openapi": "service", "api": "service",
 }  # fmt: skip
 
 ERRORS = {

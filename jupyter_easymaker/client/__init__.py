@@ -7,6 +7,8 @@
 >>> training.wait().metrics()
 >>> tuning = client.tuning_handle(client.create_tuning({...}))
 >>> tuning.wait().trials()
+>>> client.create_model("iris", "SKLEARN", training_id=training.id)
+>>> client.deploy("iris").predict([[5.1, 3.5, 1.4, 0.2]])
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from .api import FINAL_STATUSES, EasyMakerClient, default_client
 from .discovery import ServerInfo, discover
 from .errors import ApiError, ClientError, ServerNotFound, UnknownName
 from .pipelines import Pipeline, PipelineRun, RecurringRun
+from .serving import Endpoint, Model
 from .training import Training
 from .tuning import Tuning
 
@@ -26,6 +29,8 @@ __all__ = [
     "ApiError",
     "ClientError",
     "EasyMakerClient",
+    "Endpoint",
+    "Model",
     "ServerInfo",
     "ServerNotFound",
     "Training",

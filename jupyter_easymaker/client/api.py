@@ -17,6 +17,7 @@ from .pipeline_api import PipelineMethods
 from .polling import poll_until
 
 if TYPE_CHECKING:
+    from .serving import Endpoint, Model
     from .training import Training
     from .tuning import Tuning
 
@@ -385,6 +386,162 @@ class EasyMakerClient(PipelineMethods):
             timeout, poll, on_status,
             lambda t: (t["hyperparameterTuningStatusCode"], t["completedTrialCount"], t["runningTrialCount"]),
         )  # fmt: skip
+
+    # -- models --------------------------------------------------------------------------------------------------------
+
+    def models(self, names: list[str] | None = None, ids: list[str] | None = None) -> list[dict]:
+        return self.get("/models", modelNameList=names, modelIdList=ids)["modelList"]
+
+    def model(self, model_id: str) -> dict:
+        return self.get(f"/models/{model_id}")["model"]
+
+    def find_model(self, name_or_id: str) -> dict:
+        return self._find(self.models, self.model, name_or_id, "model", "modelName")
+
+    def create_model(self, name: str, framework: str = "SKLEARN", uri: str | None = None, **fields: Any) -> dict:
+        """Register a model from an artifact `uri`, or from a COMPLETE training (training_id=…). Parameters as
+        parameters={"name": "value"}. A missing or malformed artifact gives a model in CREATE FAILED, with why."""
+        parameters = fields.pop("parameters", None) or {}
+        body = {"modelName": name, "modelFormatCode": framework, "modelUploadUri": uri, **camel(fields)}
+        if parameters:
+            body["parameterList"] = [{"parameterName": k, "parameterValue": str(v)} for k, v in parameters.items()]
+        return self.request("POST", "/models", json={k: v for k, v in body.items() if v is not None})["model"]
+
+    def update_model(self, model_id: str, **fields: Any) -> dict:
+        """Rename (model_name=…) or describe (description=…) a model."""
+        return self.request("PUT", f"/models/{model_id}", json=camel(fields))["model"]
+
+    def delete_model(self, model_id: str) -> None:
+        self.request("DELETE", f"/models/{model_id}")
+
+    def model_handle(self, model: str | dict) -> Model:
+        from .serving import Model
+
+        return Model(self, model if isinstance(model, dict) else self.find_model(model))
+
+    # -- endpoints, stages, stage resources -------------------------------------------------------------------------
+
+    def endpoints(self, names: list[str] | None = None, ids: list[str] | None = None) -> list[dict]:
+        return self.get("/endpoints", endpointNameList=names, endpointIdList=ids)["endpointList"]
+
+    def endpoint(self, endpoint_id: str) -> dict:
+        return self.get(f"/endpoints/{endpoint_id}")["endpoint"]
+
+    def find_endpoint(self, name_or_id: str) -> dict:
+        return self._find(self.endpoints, self.endpoint, name_or_id, "endpoint", "endpointName")
+
+    def create_endpoint(self, name: str, model_ids: list[str], flavor: str = "m2.c2m4", **fields: Any) -> dict:
+        """An endpoint whose default stage serves these models (each at /{model name}); the answer holds the
+        endpoint's API key (apiKey) — the only time it is shown. Fields: node_count, is_public, description …"""
+        body = {"endpointName": name, "flavorId": self.flavor_id(flavor), "nodeCount": 1,
+                "endpointModelResourceList": [{"modelId": m} for m in model_ids], **camel(fields)}  # fmt: skip
+        return self.request("POST", "/endpoints", json=body)["endpoint"]
+
+    def update_endpoint(self, endpoint_id: str, **fields: Any) -> dict:
+        """description=…, is_public=True/False, default_endpoint_stage_id=… (the old default's resources go)."""
+        return self.request("PUT", f"/endpoints/{endpoint_id}", json=camel(fields))["endpoint"]
+
+    def delete_endpoint(self, endpoint_id: str) -> None:
+        self.request("DELETE", f"/endpoints/{endpoint_id}")
+
+    def new_api_key(self, endpoint_id: str) -> str:
+        return self.request("POST", f"/endpoints/{endpoint_id}/api-key")["apiKey"]
+
+    def stages(self, endpoint_id: str | None = None) -> list[dict]:
+        return self.get("/endpoint-stages", endpointId=endpoint_id)["endpointStageList"]
+
+    def stage(self, stage_id: str) -> dict:
+        return self.get(f"/endpoint-stages/{stage_id}")["endpointStage"]
+
+    def create_stage(self, endpoint_id: str, name: str, model_ids: list[str], flavor: str = "m2.c2m4",
+                     **fields: Any) -> dict:  # fmt: skip
+        body = {
+            "endpointId": endpoint_id,
+            "apigwStageName": name,
+            "flavorId": self.flavor_id(flavor),
+            "nodeCount": 1,
+            "endpointModelResourceList": [{"modelId": m} for m in model_ids],
+            **camel(fields),
+        }
+        return self.request("POST", "/endpoint-stages", json=body)["endpointStage"]  # fmt: skip
+
+    def delete_stage(self, stage_id: str) -> None:
+        self.request("DELETE", f"/endpoint-stages/{stage_id}")
+
+    def stage_statistics(self, stage_id: str, minutes: int = 60) -> dict:
+        return self.get(f"/endpoint-stages/{stage_id}/statistics", minutes=minutes)
+
+    def top_endpoints(self, minutes: int = 1440, count: int = 3) -> list[dict]:
+        return self.get("/endpoints/statistics", minutes=minutes, count=count)["endpointStatisticsList"]
+
+    def stage_resources(self, stage_id: str | None = None) -> list[dict]:
+        return self.get("/endpoint-models", endpointStageId=stage_id)["endpointModelList"]
+
+    def add_stage_resource(self, stage_id: str, model_id: str, **fields: Any) -> dict:
+        """Serve another model on a stage; apigw_resource_uri="/path" (default /{model name}), pod_count=…."""
+        body = {"endpointStageId": stage_id, "modelId": model_id, **camel(fields)}
+        return self.request("POST", "/endpoint-models", json=body)["endpointModel"]
+
+    def delete_stage_resource(self, resource_id: str) -> None:
+        self.request("DELETE", f"/endpoint-models/{resource_id}")
+
+    def wait_stage(self, stage_id: str, timeout: float | None = 300, poll: float = 0.3) -> dict:
+        """Until the stage is ACTIVE (returned) or failed (ApiError with the reason)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            stage = self.stage(stage_id)
+            status = stage["endpointStageStatusCode"]
+            pending = [r for r in stage["endpointModelList"] if r["endpointModelStatusCode"] != "ACTIVE"
+                       and r["endpointModelStatusCode"] != "DELETE IN PROGRESS"]  # fmt: skip
+            if status == "ACTIVE" and not pending:
+                return stage
+            if "FAILED" in status or any(r["endpointModelStatusCode"] == "CREATE FAILED" for r in pending):
+                raise ApiError(409, f"Stage '{stage['endpointStageName']}' is {status}: {stage['statusReason']}")
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"Stage '{stage['endpointStageName']}' is still {status} after {timeout}s.")
+            time.sleep(poll)
+
+    def deploy(self, model: str, endpoint: str | None = None, stage: str | None = None, **fields: Any) -> Endpoint:
+        """Serve a model (name or id): on a new endpoint (named `endpoint`, default the model's name), as a new
+        `stage` of an existing endpoint, or as one more resource of an existing stage. Waits until it serves."""
+        from .serving import Endpoint
+
+        found = self.find_model(model)
+        name = endpoint or found["modelName"]
+        existing = self.endpoints(names=[name])
+        if not existing:
+            created = self.create_endpoint(name, [found["modelId"]], **fields)
+            handle = Endpoint(self, created, api_key=created.get("apiKey"))
+            self.wait_stage(created["defaultEndpointStageId"])
+            return handle.refresh()
+        target = existing[0]
+        stages = {s["endpointStageName"]: s for s in self.stages(target["endpointId"])}
+        if stage and stage not in stages:
+            created_stage = self.create_stage(target["endpointId"], stage, [found["modelId"]], **fields)
+            self.wait_stage(created_stage["endpointStageId"])
+        else:
+            chosen = stages[stage] if stage else next(s for s in stages.values() if s["isDefaultStage"])
+            self.add_stage_resource(chosen["endpointStageId"], found["modelId"], **fields)
+            self.wait_stage(chosen["endpointStageId"])
+        return Endpoint(self, self.endpoint(target["endpointId"]))
+
+    def endpoint_handle(self, endpoint: str | dict, api_key: str | None = None) -> Endpoint:
+        from .serving import Endpoint
+
+        return Endpoint(self, endpoint if isinstance(endpoint, dict) else self.find_endpoint(endpoint), api_key)
+
+    def _find(self, listing: Callable, getter: Callable, name_or_id: str, what: str, name_key: str) -> dict:
+        found = listing(names=[name_or_id])
+        if found:
+            return found[0]
+        if _ID.match(name_or_id):
+            try:
+                return getter(name_or_id)
+            except ApiError as err:
+                if err.status != 404:
+                    raise
+        recent = ", ".join(item[name_key] for item in listing()[:20]) or "none yet"
+        raise UnknownName(f"No {what} named or with id '{name_or_id}'; recent: {recent}.")
 
     # -- logs, waiting -------------------------------------------------------------------------------------------------
 

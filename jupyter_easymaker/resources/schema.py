@@ -512,3 +512,131 @@ def query_int(value: str | None, name: str, default: int, low: int, high: int) -
     if not low <= number <= high:
         raise invalid(name, f"must be between {low} and {high}")
     return number
+
+
+# -- serving -----------------------------------------------------------------------------------------------------------
+
+ModelFormat = Literal["TENSORFLOW", "PYTORCH", "SKLEARN", "HUGGING_FACE", "TRITON", "SAPEON"]
+ResourcePath = Annotated[str, StringConstraints(min_length=2, max_length=255, pattern=r"^(/[A-Za-z0-9._-]+)+$")]
+
+
+class ModelParameter(Body):
+    parameter_name: Annotated[
+        str, StringConstraints(min_length=1, max_length=255, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+    ]
+    parameter_value: Annotated[str, StringConstraints(max_length=1000)]
+
+
+class ModelCreate(PipelineContext):
+    model_name: Name
+    description: Description | None = None
+    model_format_code: ModelFormat | None = None
+    framework_version: Annotated[str, StringConstraints(max_length=50)] | None = None
+    model_upload_uri: Uri | None = None
+    training_id: Ident | None = None
+    hyperparameter_tuning_id: Ident | None = None
+    fine_tuning_id: Ident | None = None
+    parameter_list: Annotated[list[ModelParameter], Field(max_length=100)] | None = None
+
+    @field_validator("parameter_list")
+    @classmethod
+    def _unique_parameters(cls, value: list[ModelParameter] | None) -> list[ModelParameter] | None:
+        _refuse_duplicates([p.parameter_name for p in value or []], "parameter")
+        return value
+
+
+class ModelUpdate(Body):
+    model_name: Name | None = None
+    description: Description | None = None
+
+
+class ResourceOption(Body):
+    cpu: Annotated[str, StringConstraints(max_length=20)] | None = None
+    memory: Annotated[str, StringConstraints(max_length=20)] | None = None
+    gpu: Annotated[str, StringConstraints(max_length=20)] | None = None
+
+
+class StageResource(Body):
+    """One model on a stage (the SDK's EndpointModelResource, plus the console's resource path and pod count)."""
+
+    model_id: Ident
+    apigw_resource_uri: ResourcePath | None = None
+    resource_option_detail: ResourceOption | None = None
+    pod_count: Annotated[int, Field(ge=1, le=16)] | None = None
+    pod_auto_scale_enable: bool | None = None
+    scale_metric_code: Literal["CPU_UTILIZATION", "MEMORY_UTILIZATION"] | None = None
+    scale_metric_target: Annotated[int, Field(ge=1, le=100)] | None = None
+    description: Description | None = None
+
+
+class StageResourceCreate(StageResource):
+    endpoint_stage_id: Ident
+
+
+class StageSettings(PipelineContext):
+    flavor_id: Ident
+    endpoint_model_resource_list: Annotated[list[StageResource], Field(min_length=1, max_length=10)]
+    node_count: Annotated[int, Field(ge=1, le=10)] = 1
+    description: Description | None = None
+    ca_enable: bool | None = None
+    ca_min_node_count: Annotated[int, Field(ge=1, le=10)] | None = None
+    ca_max_node_count: Annotated[int, Field(ge=1, le=10)] | None = None
+    ca_scale_down_enable: bool | None = None
+    ca_scale_down_util_thresh: Annotated[int, Field(ge=1, le=100)] | None = None
+    ca_scale_down_unneeded_time: Annotated[int, Field(ge=1, le=1440)] | None = None
+    ca_scale_down_delay_after_add: Annotated[int, Field(ge=1, le=1440)] | None = None
+    use_log: bool | None = None
+
+
+class EndpointCreate(StageSettings):
+    endpoint_name: Name
+    is_public: bool = False
+
+
+class StageCreate(StageSettings):
+    endpoint_id: Ident
+    apigw_stage_name: Name
+
+
+class EndpointUpdate(Body):
+    description: Description | None = None
+    is_public: bool | None = None
+    default_endpoint_stage_id: Ident | None = None
+
+
+class BatchInferenceSettings(Body):
+    instance_count: Annotated[int, Field(ge=1, le=10)] | None = None
+    timeout_minutes: Annotated[int, Field(ge=1, le=43200)] | None = None
+    flavor_id: Ident | None = None
+    model_id: Ident | None = None
+    image_id: Ident | None = None
+    pod_count: Annotated[int, Field(ge=1, le=16)] | None = None
+    max_batch_size: Annotated[int, Field(ge=1, le=10000)] | None = None
+    inference_timeout_seconds: Annotated[int, Field(ge=1, le=86400)] | None = None
+    input_data_uri: Uri | None = None
+    input_data_type_code: Literal["JSON", "JSONL"] | None = None
+    include_glob_pattern: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    exclude_glob_pattern: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = None
+    output_upload_uri: Uri | None = None
+    data_storage_size: Annotated[int, Field(ge=0, le=10000)] | None = None
+    use_log: bool | None = None
+
+
+class BatchInferenceCreate(BatchInferenceSettings, PipelineContext):
+    batch_inference_name: Name
+    description: Description | None = None
+
+
+class BatchInferenceCopy(BatchInferenceSettings):
+    batch_inference_name: Name | None = None
+    description: Description | None = None
+
+
+BATCH_DEFAULTS: dict[str, Any] = {
+    "instanceCount": 1,
+    "timeoutMinutes": 43200,
+    "podCount": 1,
+    "maxBatchSize": 32,
+    "inferenceTimeoutSeconds": 120,
+    "useLog": False,
+}

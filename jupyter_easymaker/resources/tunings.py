@@ -350,6 +350,24 @@ def to_wire(platform: Platform, session: Session, row: TuningRow, experiment: Ex
     }
 
 
+def best_model_uri(session: Session, appkey: str, tuning_id: str) -> tuple[str, dict]:
+    """Where a COMPLETE tuning's best trial left its model (the console's Create Model from a tuning), and the
+    origin the model records; a 400 on hyperparameterTuningId otherwise."""
+    row = session.get(TuningRow, tuning_id)
+    if row is None or row.appkey != appkey:
+        raise invalid("hyperparameterTuningId", f"no hyperparameter tuning with id '{tuning_id}'")
+    if row.status != TuningStatus.COMPLETE.value:
+        raise invalid("hyperparameterTuningId", f"the tuning is {row.status}; a model comes from a COMPLETE tuning")
+    trial_rows = list(session.scalars(select(TrialRow).where(TrialRow.tuning_id == row.id)))
+    best, _ = optimal(row.config, trial_rows)
+    training = session.get(TrainingRow, best.id) if best else None
+    if training is None:
+        raise invalid("hyperparameterTuningId", "the tuning has no trial with an objective value to make a model of")
+    origin = {"hyperparameterTuningId": row.id, "hyperparameterTuningName": row.name, "trialId": best.id,
+              "trialName": best.name}  # fmt: skip
+    return training.config["modelUploadUri"], {"hyperparameterTuning": origin}
+
+
 def trial_to_wire(platform: Platform, tuning: TuningRow, trial: TrialRow, training: TrainingRow | None) -> dict:
     config = training.config if training else {}
     return {

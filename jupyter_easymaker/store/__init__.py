@@ -2,9 +2,15 @@
 
 from .db import Store
 from .models import (
+    ApiCallStatRow,
+    BatchInferenceRow,
+    EndpointModelRow,
+    EndpointRow,
+    EndpointStageRow,
     ExperimentRow,
     LogRow,
     MetricRow,
+    ModelRow,
     NotebookRow,
     PipelineRecurringRunRow,
     PipelineRow,
@@ -18,9 +24,15 @@ from .models import (
 
 __all__ = [
     "Store",
+    "ApiCallStatRow",
+    "BatchInferenceRow",
+    "EndpointModelRow",
+    "EndpointRow",
+    "EndpointStageRow",
     "ExperimentRow",
     "LogRow",
     "MetricRow",
+    "ModelRow",
     "NotebookRow",
     "PipelineRecurringRunRow",
     "PipelineRow",

@@ -240,3 +240,123 @@ class PipelineRunRow(Base):
     updated_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+
+class ModelRow(Base):
+    """A registered model: its artifact location, framework and serving parameters (config, as wire JSON)."""
+
+    __tablename__ = "models"
+    __table_args__ = (UniqueConstraint("appkey", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appkey: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(String(255))
+    config: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(32))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class EndpointRow(Base):
+    """An endpoint: one API Gateway service. Names are unique on the server: they appear in gateway URLs."""
+
+    __tablename__ = "endpoints"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appkey: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    default_stage_id: Mapped[str | None] = mapped_column(String(36))
+    api_key_hash: Mapped[str | None] = mapped_column(String(64))
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class EndpointStageRow(Base):
+    """A stage of an endpoint: one model-server process (pool) serving its stage resources."""
+
+    __tablename__ = "endpoint_stages"
+    __table_args__ = (UniqueConstraint("endpoint_id", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appkey: Mapped[str] = mapped_column(String(64), index=True)
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("endpoints.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(String(255))
+    config: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(32))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    gateway_status: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(64))  # host:port of the serving generation
+    deployed_revision: Mapped[str | None] = mapped_column(String(64))
+    delete_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class EndpointModelRow(Base):
+    """A stage resource: one model served by a stage at its own gateway resource path."""
+
+    __tablename__ = "endpoint_models"
+    __table_args__ = (UniqueConstraint("stage_id", "resource_path"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appkey: Mapped[str] = mapped_column(String(64), index=True)
+    endpoint_id: Mapped[str] = mapped_column(String(36), index=True)
+    stage_id: Mapped[str] = mapped_column(ForeignKey("endpoint_stages.id"), index=True)
+    model_id: Mapped[str] = mapped_column(ForeignKey("models.id"), index=True)
+    resource_path: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    config: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(32))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    delete_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ApiCallStatRow(Base):
+    """Gateway calls per stage resource per minute: what API statistics and the dashboard's top 3 read."""
+
+    __tablename__ = "api_call_stats"
+    __table_args__ = (UniqueConstraint("endpoint_model_id", "minute"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    endpoint_id: Mapped[str] = mapped_column(String(36), index=True)
+    stage_id: Mapped[str] = mapped_column(String(36), index=True)
+    endpoint_model_id: Mapped[str] = mapped_column(String(36))
+    minute: Mapped[datetime]
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    success: Mapped[int] = mapped_column(Integer, default=0)
+    client_errors: Mapped[int] = mapped_column(Integer, default=0)
+    server_errors: Mapped[int] = mapped_column(Integer, default=0)
+    latency_ms_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    latency_ms_max: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class BatchInferenceRow(Base):
+    """A batch inference: a model over input files; `counters` are the figures the SDK shows."""
+
+    __tablename__ = "batch_inferences"
+    __table_args__ = (UniqueConstraint("appkey", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    appkey: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str | None] = mapped_column(String(255))
+    model_id: Mapped[str] = mapped_column(String(36), index=True)
+    config: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(40), index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    counters: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

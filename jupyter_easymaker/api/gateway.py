@@ -1,0 +1,185 @@
+"""The API gateway: {base_url}easymaker/gateway/{endpoint}[/{stage}]{resource path}[/v1/…|/v2/…] → the stage's
+model server. A call is let in by the endpoint's API key (x-nhn-apikey), by the server's own authentication, or
+by nothing at all when the endpoint is public. Every call is counted per stage resource (API statistics)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import httpx
+from tornado import ioloop
+
+from ..platform import Platform
+from ..resources import endpoints
+from ..resources.endpoints import CallTally, EndpointRoute, StageRoute
+from .base import ApiHandler, run
+
+log = logging.getLogger(__name__)
+
+ROUTE_TTL_SECONDS = 0.5  # the controller keeps removed resources serving longer than this
+FLUSH_SECONDS = 2.0
+
+
+class Gateway:
+    """Route cache and call tallies shared by all gateway requests of this server."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self._routes: dict[str, tuple[float, EndpointRoute | None]] = {}
+        self._tallies: dict[tuple[str, datetime], CallTally] = {}
+        self._flusher: ioloop.PeriodicCallback | None = None
+        # kept-alive connections to the stages' model servers (a new connection per call costs a third)
+        limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+        self.client = httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(600.0, connect=10.0))
+
+    async def route(self, endpoint_name: str, fresh: bool = False) -> EndpointRoute | None:
+        cached = self._routes.get(endpoint_name)
+        if cached and not fresh and time.monotonic() - cached[0] < ROUTE_TTL_SECONDS:
+            return cached[1]
+        found = await run(endpoints.route_table, self.platform, endpoint_name)
+        self._routes[endpoint_name] = (time.monotonic(), found)
+        return found
+
+    def count(self, route: EndpointRoute, stage: StageRoute, resource_id: str, status: int, seconds: float) -> None:
+        minute = datetime.now(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
+        key = (resource_id, minute)
+        tally = self._tallies.get(key)
+        if tally is None:
+            tally = self._tallies[key] = CallTally(route.endpoint_id, stage.stage_id, resource_id, minute)
+        tally.add(status, seconds * 1000)
+        if self._flusher is None:
+            self._flusher = ioloop.PeriodicCallback(self.flush, FLUSH_SECONDS * 1000)
+            self._flusher.start()
+
+    async def flush(self) -> None:
+        tallies, self._tallies = list(self._tallies.values()), {}
+        if tallies:
+            try:
+                await asyncio.to_thread(endpoints.record_calls, self.platform, tallies)
+            except Exception:
+                log.exception("recording API statistics failed")
+
+    def stop(self) -> None:
+        if self._flusher is not None:
+            self._flusher.stop()
+        if self._tallies:
+            endpoints.record_calls(self.platform, list(self._tallies.values()))
+            self._tallies = {}
+
+
+@dataclass
+class Target:
+    stage: StageRoute
+    resource_id: str
+    model: str
+    remainder: str
+
+
+class GatewayHandler(ApiHandler):
+    @property
+    def gateway(self) -> Gateway:
+        return self.settings["easymaker_gateway"]
+
+    def check_xsrf_cookie(self) -> None:
+        """Inference clients send no cookies: without one there is nothing to forge."""
+        if self.request.headers.get("Cookie"):
+            super().check_xsrf_cookie()
+
+    def error(self, status: int, message: str) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": message}))
+
+    async def get(self, endpoint_name: str, rest: str | None) -> None:
+        await self.forward(endpoint_name, rest or "")
+
+    async def post(self, endpoint_name: str, rest: str | None) -> None:
+        await self.forward(endpoint_name, rest or "")
+
+    async def forward(self, endpoint_name: str, rest: str) -> None:
+        route = await self.gateway.route(endpoint_name)
+        if route is None:
+            return self.error(404, f"No endpoint named '{endpoint_name}'.")
+        refusal = self.refusal(route)
+        if refusal and "x-nhn-apikey" in self.request.headers:  # a key renewed since the route was cached
+            route = await self.gateway.route(endpoint_name, fresh=True)
+            refusal = self.refusal(route) if route else refusal
+        if refusal or route is None:
+            return self.error(401, refusal or "The endpoint is gone.")
+        for attempt in (1, 2):
+            target = self.target(route, rest)
+            if isinstance(target, str):
+                return self.error(404, target)
+            if not target.stage.address:
+                return self.error(503, f"Stage '{target.stage.name}' is not serving yet; see its status.")
+            started = time.perf_counter()
+            try:
+                response = await self.gateway.client.request(
+                    self.request.method, f"http://{target.stage.address}{self.upstream_path(target)}",
+                    content=self.request.body if self.request.method == "POST" else None,
+                    headers={"Content-Type": self.request.headers.get("Content-Type", "application/json")},
+                )  # fmt: skip
+                status, body = response.status_code, response.content
+            except httpx.TransportError as err:
+                fresh = await self.gateway.route(endpoint_name, fresh=True) if attempt == 1 else None
+                if fresh is None and attempt == 1:
+                    return self.error(404, f"No endpoint named '{endpoint_name}'.")
+                if fresh is not None and attempt == 1:  # the stage moved or went since the route was cached, or
+                    route = fresh  # a kept-alive connection's process ended (a pool shrank): once more, afresh
+                    continue
+                status = 502
+                body = json.dumps({"error": f"stage '{target.stage.name}' did not answer: {err!r}"}).encode()
+            break
+        self.gateway.count(route, target.stage, target.resource_id, status, time.perf_counter() - started)
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(body)
+
+    def refusal(self, route: EndpointRoute) -> str | None:
+        key = self.request.headers.get("x-nhn-apikey")
+        if key is not None:
+            if route.api_key_hash and endpoints.hash_key(key) == route.api_key_hash:
+                return None
+            return "Unknown API key for this endpoint (x-nhn-apikey)."
+        if route.is_public or self.current_user:
+            return None
+        return "This endpoint needs its API key in the x-nhn-apikey header (or the server's token)."
+
+    @staticmethod
+    def target(route: EndpointRoute, rest: str) -> Target | str:
+        first, _, after = rest.lstrip("/").partition("/")
+        if first in route.stages:
+            stage, rest = route.stages[first], f"/{after}" if after else ""
+        elif route.default_stage in route.stages:
+            stage = route.stages[route.default_stage]
+        else:
+            return f"Endpoint has no stage '{first}' and no default stage."
+        for path, resource_id, model in stage.resources:
+            if rest == path or rest.startswith(path + "/"):
+                return Target(stage, resource_id, model, rest[len(path) :])
+        paths = ", ".join(p for p, _, _ in stage.resources) or "none"
+        return f"Stage '{stage.name}' has no resource at '{rest or '/'}'; its resource paths: {paths}."
+
+    def upstream_path(self, target: Target) -> str:
+        """The resource path itself is the model's inference URL (v2 when the body has "inputs", else v1)."""
+        remainder = target.remainder.rstrip("/")
+        if remainder:
+            return remainder
+        if self.request.method == "GET":
+            return f"/v1/models/{target.model}"
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and "inputs" in body:
+            return f"/v2/models/{target.model}/infer"
+        return f"/v1/models/{target.model}/predict"
+
+
+def routes(root: str) -> list[tuple[str, type]]:
+    return [(rf"{root}/gateway/(?P<endpoint_name>[A-Za-z0-9_-]+)(?P<rest>/.*)?", GatewayHandler)]
