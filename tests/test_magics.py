@@ -311,3 +311,19 @@ def test_tune_cell_runs_trials_and_reports_the_best(kernel, api):
     assert bad.stderr.startswith("UsageError: --param 'x:float:1:2' is not NAME:TYPE:SPEC")
     assert not api.get("/hyperparameter-tunings", params={"hyperparameterTuningNameList": "x"})[
         "hyperparameterTuningList"]  # fmt: skip
+
+
+def test_deploy_and_predict_from_cells(kernel, api, tmp_path):
+    from serving_helpers import ROWS, expected, save_sklearn_model
+
+    artifact = save_sklearn_model(tmp_path / "iris")
+    api.post("/models", {"modelName": "cell-iris", "modelFormatCode": "SKLEARN", "modelUploadUri": str(artifact)})
+    deployed = kernel.execute("ep = %em_deploy cell-iris --endpoint cell-iris-api")
+    assert deployed.status == "ok", deployed
+    assert "Endpoint 'cell-iris-api' serves 'cell-iris' at " in deployed.stdout and "x-nhn-apikey" in deployed.stdout
+    kernel.execute(f"rows = {ROWS!r}")
+    for line in ("%em_predict cell-iris-api rows", "%em_predict cell-iris-api rows --v2"):
+        predicted = kernel.execute(f"p = {line}\nprint(p)")
+        assert predicted.stdout.strip() == str(expected(artifact, ROWS)), predicted
+    bad = kernel.execute("%em_predict cell-iris-api no_such_variable")
+    assert bad.stderr.startswith("UsageError: Cannot read the rows 'no_such_variable'")

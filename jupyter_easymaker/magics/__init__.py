@@ -1,5 +1,5 @@
 """IPython magics: `%load_ext jupyter_easymaker`, then `%%em_train`, `%em_status`, `%em_logs`, `%em_stop`,
-`%em_tensorboard`, `%%em_tune`, `%em_pipeline` (one module per resource family).
+`%em_tensorboard`, `%%em_tune`, `%em_pipeline`, `%em_deploy`, `%em_predict` (one module per resource family).
 
 To add a magic: write a module here whose functions use `core.magic`, and list it in `MODULES`.
 """
@@ -10,7 +10,7 @@ import importlib
 
 from .core import REGISTRY
 
-MODULES = ("train", "tune", "status", "tensorboard", "pipeline")
+MODULES = ("train", "tune", "status", "tensorboard", "pipeline", "serving")
 
 
 def load_ipython_extension(ipython) -> None:

@@ -38,6 +38,12 @@ class Kind:
         return self.handle(em, found[0]) if found else None
 
 
+def _model(em: EasyMakerClient, data: dict) -> Any:
+    from ..client import Model
+
+    return Model(em, data)
+
+
 def _pipeline_run(em: EasyMakerClient, data: dict) -> Any:
     from ..client.pipelines import PipelineRun
 
@@ -53,6 +59,9 @@ KINDS: list[Kind] = [
     Kind("pipeline", "pipeline", lambda em: em.pipelines(), lambda em, data: em.pipeline_handle(data)),
     Kind("recurring run", "pipelineRecurringRun", lambda em: em.recurring_runs()),
     Kind("notebook", "notebook", lambda em: em.notebooks()),
+    Kind("model", "model", lambda em: em.models(), lambda em, data: _model(em, data)),
+    Kind("endpoint", "endpoint", lambda em: em.endpoints(), lambda em, data: em.endpoint_handle(data)),
+    Kind("batch inference", "batchInference", lambda em: em.get("/batch-inferences")["batchInferenceList"]),
 ]
 
 
