@@ -50,6 +50,8 @@ def test_trained_model_is_deployed_and_answers_v1_v2_through_the_gateway(shared_
                                    "trainingId": training["trainingId"]})["model"]  # fmt: skip
     assert created["modelStatusCode"] == "ACTIVE" and created["training"]["trainingId"] == training["trainingId"]
     assert created["modelUploadUri"] == str(tmp_path / "out")
+    status, refused = api.call("DELETE", f"/trainings/{training['trainingId']}")  # the guide: model first
+    assert status == 409 and "while a model made from it exists ('iris')" in refused["header"]["resultMessage"]
     served = endpoint(api, "iris-ep", [created["modelId"]])
     stage = api.get("/endpoint-stages", params={"endpointId": served["endpointId"]})["endpointStageList"][0]
     assert stage["isDefaultStage"] and stage["endpointStageStatusCode"] == "ACTIVE"

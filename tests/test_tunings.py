@@ -363,4 +363,7 @@ def test_a_model_from_the_best_trial_of_a_complete_tuning(api, client, tmp_path)
     assert model["modelStatusCode"] == "ACTIVE", model
     assert model["modelUploadUri"] == best["modelUploadUri"]
     assert model["hyperparameterTuning"]["trialName"] == best["trialName"]
+    status, refused = api.call("DELETE", f"/hyperparameter-tunings/{tuning.id}")  # the guide: model first
+    assert status == 409 and "while a model made from it exists ('from-tuning')" in refused["header"]["resultMessage"]
     api.delete(f"/models/{model['modelId']}")
+    api.delete(f"/hyperparameter-tunings/{tuning.id}")

@@ -15,7 +15,7 @@ from ..errors import FieldError, conflict, invalid, invalid_fields, not_found
 from ..platform import Platform, new_id, now, wire_time
 from ..storage import Location, StorageError, exists, resolve
 from ..store import ExperimentRow, LogRow, MetricRow, TemplateRow, TrainingRow, UsageRow
-from . import experiments
+from . import experiments, lineage
 from .naming import free_copy_name
 from .schema import TRAINING_DEFAULTS, TrainingCopy, TrainingCreate, config_fields, parse
 from .statuses import TRAINING_FINAL, TRAINING_STOPPABLE, TrainingStatus
@@ -265,6 +265,7 @@ def delete(platform: Platform, appkey: str, training_id: str) -> None:
                 f"Training '{row.name}' is {row.status}. Training in progress can be deleted after stopping: "
                 "stop it first (PUT …/stop)."
             )
+        lineage.refuse_if_models_made_from(session, appkey, "training", "trainingId", row.id, f"Training '{row.name}'")
         for table in (LogRow, MetricRow, UsageRow):
             session.execute(sql_delete(table).where(table.resource_id == training_id))
         session.delete(row)

@@ -22,7 +22,7 @@ from ..store import ExperimentRow, LogRow, MetricRow, TemplateRow, TrainingRow, 
 from ..tuner import rules
 from ..tuner.space import SpaceError, grid_size, parse_param
 from ..tuner.suggest import GRID, missing_dependency
-from . import experiments, trainings
+from . import experiments, lineage, trainings
 from .naming import free_copy_name
 from .schema import TUNING_FIELDS, TuningConfig, TuningCopy, TuningCreate, config_fields, parse
 from .statuses import TRIAL_FINAL, TUNING_FINAL, TUNING_STOPPABLE, TrialStatus, TuningStatus
@@ -232,6 +232,10 @@ def delete(platform: Platform, appkey: str, tuning_id: str) -> None:
                 f"Hyperparameter tuning '{row.name}' is {row.status}. Hyperparameter tuning in progress can be "
                 "deleted after stopping: stop it first (PUT …/stop)."
             )
+        what = f"Hyperparameter tuning '{row.name}'"
+        lineage.refuse_if_models_made_from(
+            session, appkey, "hyperparameterTuning", "hyperparameterTuningId", row.id, what
+        )
         trial_ids = list(session.scalars(select(TrialRow.id).where(TrialRow.tuning_id == tuning_id)))
         for table in (LogRow, MetricRow, UsageRow):
             session.execute(sql_delete(table).where(table.resource_id.in_(trial_ids)))
