@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import EasyMakerError, FieldError, conflict, invalid_fields, not_found
@@ -122,10 +122,20 @@ def set_enabled(platform: Platform, appkey: str, recurring_id: str, enabled: boo
         if row.status == RecurringRunStatus.CREATE_FAILED.value:
             raise conflict(f"Pipeline recurring run '{row.name}' is CREATE FAILED ({row.status_reason}); create it "
                            "again.")  # fmt: skip
-        row.enabled = enabled
-        if row.status != RecurringRunStatus.CREATE_REQUESTED.value:  # else the controller sets it when created
-            row.status = status_for(row).value
-        row.updated_at = now()
+        row.enabled, row.updated_at = enabled, now()
+        session.flush()
+        # The status follows, unless the controller has not activated the schedule yet (it sets it then). Decided
+        # in the UPDATE itself: the controller may have activated it since this request read the row.
+        table, waiting = (
+            PipelineRecurringRunRow,
+            (RecurringRunStatus.CREATE_REQUESTED, RecurringRunStatus.CREATE_FAILED),
+        )
+        session.execute(
+            update(table)
+            .where(table.id == row.id, table.status.not_in([s.value for s in waiting]))
+            .values(status=status_for(row).value)
+        )
+        session.refresh(row)
         wire = to_wire(platform, session, row)
     platform.wake()
     return wire
