@@ -12,6 +12,8 @@ from enum import Enum
 
 from ..resources.statuses import (
     NOTEBOOK_DELETABLE,
+    NOTEBOOK_REBOOTABLE,
+    NOTEBOOK_STARTABLE,
     NOTEBOOK_STOPPABLE,
     TRAINING_FINAL,
     TRAINING_STOPPABLE,
@@ -65,10 +67,12 @@ class Kind:
     name_field: str
     status_field: str | None
     create_schema: str  # a components/schemas name in easymaker/openapi.json
-    actions: tuple[str, ...]  # of: create, copy, stop, retry, delete, tensorboard
+    actions: tuple[str, ...]  # of: create, copy, start, stop, reboot, retry, delete, tensorboard
     tabs: tuple[str, ...]  # of: information, hyperparameters, logs, metrics, monitoring, children
     status_tones: dict[str, str] = field(default_factory=dict)
     stoppable: tuple[str, ...] = ()  # statuses in which stop is offered
+    startable: tuple[str, ...] = ()  # statuses in which start (PUT {path}/{id}/start) is offered
+    rebootable: tuple[str, ...] = ()  # statuses in which reboot (PUT {path}/{id}/reboot) is offered
     retryable: tuple[str, ...] = ()  # statuses in which retry (PUT {path}/{id}/retry) is offered
     deletable: tuple[str, ...] = ()  # statuses in which delete is offered (empty: any)
     #: Create-form field -> where a copy takes its value from in the item's JSON (dotted path), besides same names.
@@ -193,8 +197,10 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         kind="notebooks", label="Notebooks", singular="notebook", path="notebooks", list_key="notebookList",
         item_key="notebook", id_field="notebookId", name_field="notebookName", status_field="notebookStatusCode",
-        create_schema="NotebookCreate", actions=("create", "stop", "delete"), tabs=("information", "monitoring"),
-        status_tones=tones(NotebookStatus), stoppable=tuple(s.value for s in NOTEBOOK_STOPPABLE),
+        create_schema="NotebookCreate", actions=("create", "start", "stop", "reboot", "delete"),
+        tabs=("information", "monitoring"), status_tones=tones(NotebookStatus),
+        stoppable=tuple(s.value for s in NOTEBOOK_STOPPABLE), startable=tuple(s.value for s in NOTEBOOK_STARTABLE),
+        rebootable=tuple(s.value for s in NOTEBOOK_REBOOTABLE),
         deletable=tuple(s.value for s in NOTEBOOK_DELETABLE),
         choices={"imageId": NOTEBOOK_IMAGE, "flavorId": FLAVOR},
         titles={"notebookName": "Notebook name", "description": "Description", "imageId": "Image",

@@ -4,12 +4,13 @@ import React from 'react';
 
 import { EasyMakerApi, Json } from './api';
 import { ErrorNote, ISeries, LineChart, StatusBadge } from './components';
-import { canDelete, canRetry, canStop, IKind, itemId, itemName, itemStatus, Tab } from './registry';
+import { canDelete, canRetry, canStop, canTransition, IKind, itemId, itemName, itemStatus, Tab } from './registry';
 import { humanize } from './schema';
 
 export interface IDetailActions {
   copy(kind: IKind, item: Json): void;
   stop(kind: IKind, item: Json): Promise<void>;
+  transition(kind: IKind, item: Json, action: 'start' | 'reboot'): Promise<void>;
   retry(kind: IKind, item: Json): Promise<void>;
   remove(kind: IKind, item: Json): Promise<boolean>;
   tensorboard(kind: IKind, item: Json): void;
@@ -356,6 +357,24 @@ function Detail(props: { api: EasyMakerApi; kind: IKind; id: string; actions: ID
           {item && kind.actions.includes('copy') && (
             <button className="jp-mod-styled" onClick={() => actions.copy(kind, item)}>
               Copy
+            </button>
+          )}
+          {item && kind.actions.includes('start') && (
+            <button
+              className="jp-mod-styled"
+              disabled={!canTransition(kind, item, 'start')}
+              onClick={() => actions.transition(kind, item, 'start').then(() => setBump(b => b + 1))}
+            >
+              Start
+            </button>
+          )}
+          {item && kind.actions.includes('reboot') && (
+            <button
+              className="jp-mod-styled"
+              disabled={!canTransition(kind, item, 'reboot')}
+              onClick={() => actions.transition(kind, item, 'reboot').then(() => setBump(b => b + 1))}
+            >
+              Reboot
             </button>
           )}
           {item && kind.actions.includes('stop') && (

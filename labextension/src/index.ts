@@ -93,6 +93,24 @@ class Controller implements IDetailActions {
     this.panel?.refresh();
   }
 
+  async transition(kind: IKind, item: Json, action: 'start' | 'reboot'): Promise<void> {
+    const label = action === 'start' ? 'Start' : 'Reboot';
+    const answer = await showDialog({
+      title: `${label} ${kind.singular} ${itemName(kind, item)}?`,
+      body: 'The requested action cannot be cancelled.',
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label })]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    try {
+      await this.api.put(`${kind.path}/${itemId(kind, item)}/${action}`);
+    } catch (err: any) {
+      await showErrorMessage(`Cannot ${action} ${itemName(kind, item)}`, err.message);
+    }
+    this.panel?.refresh();
+  }
+
   async retry(kind: IKind, item: Json): Promise<void> {
     try {
       await this.api.put(`${kind.path}/${itemId(kind, item)}/retry`);

@@ -11,7 +11,7 @@ export interface IChoice {
   label: string;
 }
 
-export type Action = 'create' | 'copy' | 'stop' | 'retry' | 'delete' | 'tensorboard';
+export type Action = 'create' | 'copy' | 'start' | 'stop' | 'reboot' | 'retry' | 'delete' | 'tensorboard';
 export type Tab = 'information' | 'hyperparameters' | 'logs' | 'metrics' | 'monitoring' | 'children';
 
 export interface IKind {
@@ -29,6 +29,8 @@ export interface IKind {
   tabs: Tab[];
   statusTones: { [status: string]: string };
   stoppable: string[];
+  startable: string[];
+  rebootable: string[];
   retryable: string[];
   deletable: string[];
   copyFrom: { [field: string]: string };
@@ -58,6 +60,13 @@ export function itemStatus(kind: IKind, item: Json): string | null {
 export function canStop(kind: IKind, item: Json): boolean {
   const status = itemStatus(kind, item);
   return kind.actions.includes('stop') && status !== null && kind.stoppable.includes(status);
+}
+
+/** A PUT {path}/{id}/{action} that moves an item on (start, reboot), offered in the statuses the kind lists. */
+export function canTransition(kind: IKind, item: Json, action: 'start' | 'reboot'): boolean {
+  const status = itemStatus(kind, item);
+  const offered = action === 'start' ? kind.startable : kind.rebootable;
+  return kind.actions.includes(action) && status !== null && (offered ?? []).includes(status);
 }
 
 export function canRetry(kind: IKind, item: Json): boolean {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from conftest import write_script  # tests/conftest.py
 from playwright.sync_api import Page, expect
@@ -255,3 +256,38 @@ def test_stop_a_running_training_and_the_delete_rule(lab: Page, lab_api, tmp_pat
     expect(badge).to_have_text("STOPPED", timeout=30_000)
     expect(badge).to_have_attribute("data-tone", "stopped")
     expect(detail.get_by_role("button", name="Stop")).to_be_disabled()
+
+
+def test_notebook_stop_start_and_reboot_from_its_tab(lab: Page, lab_api, lab_server):
+    image = lab_api.image_id("Ubuntu 22.04 CPU Python Notebook")
+    body = {"notebookName": "ui-notebook", "imageId": image, "flavorId": lab_api.flavor_id()}
+    notebook_id = lab_api.post("/notebooks", body)["notebook"]["notebookId"]
+    try:
+        show_kind(lab, "Notebooks")
+        badge = row(lab, "ui-notebook").locator(".jp-EasyMaker-badge")
+        expect(badge).to_have_text("ACTIVE (HEALTHY)", timeout=60_000)
+        row(lab, "ui-notebook").click()
+        detail = current_detail(lab)
+        expect(detail.get_by_role("button", name="Start")).to_be_disabled()
+
+        detail.get_by_role("button", name="Stop").click()
+        lab.locator(".jp-Dialog").get_by_role("button", name="Stop").click()
+        expect(badge).to_have_text("STOPPED", timeout=60_000)
+        expect(detail.get_by_role("button", name="Reboot")).to_be_disabled()
+
+        detail.get_by_role("button", name="Start").click()
+        lab.locator(".jp-Dialog").get_by_role("button", name="Start").click()
+        expect(badge).to_have_text("ACTIVE (HEALTHY)", timeout=60_000)
+        first = lab_api.get(f"/notebooks/{notebook_id}")["notebook"]
+
+        detail.get_by_role("button", name="Reboot").click()
+        lab.locator(".jp-Dialog").get_by_role("button", name="Reboot").click()
+        expect(badge).to_have_text("ACTIVE (HEALTHY)", timeout=60_000)
+        assert lab_api.get(f"/notebooks/{notebook_id}")["notebook"] != first  # a new launch, seen by the API too
+    finally:  # best effort: a notebook server outlives the platform server by design
+        lab_api.call("PUT", f"/notebooks/{notebook_id}/stop")
+        deadline = time.time() + 60
+        while lab_api.get(f"/notebooks/{notebook_id}")["notebook"]["notebookStatusCode"] not in (
+            "STOPPED", "STOP FAILED", "START FAILED", "REBOOT FAILED") and time.time() < deadline:  # fmt: skip
+            time.sleep(0.2)
+        lab_api.call("DELETE", f"/notebooks/{notebook_id}")
