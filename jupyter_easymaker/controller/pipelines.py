@@ -17,6 +17,7 @@ from typing import Protocol
 from sqlalchemy import insert, select, update
 
 from ..backends import Observation, Phase
+from ..backends.local.rundir import read_complete_lines
 from ..platform import Platform, now
 from ..resources import pipeline_runs, recurring_runs
 from ..resources.pipeline_schedule import Trigger
@@ -50,22 +51,11 @@ class PipelineBackend(Protocol):
 
 
 _ERROR = re.compile(r"Traceback|Error\b|ERROR")
-READ_CHUNK = 4 << 20
 
 
 def _read_lines(path: Path, cursor: int) -> tuple[list[str], int]:
-    """Complete lines after byte offset `cursor` (a line still being written waits for the next pass)."""
-    try:
-        with open(path, "rb") as file:
-            file.seek(cursor)
-            chunk = file.read(READ_CHUNK)
-    except FileNotFoundError:
-        return [], cursor
-    end = chunk.rfind(b"\n")
-    if end < 0:
-        return [], cursor
-    lines = chunk[: end + 1].decode("utf-8", errors="replace").splitlines()
-    return [line for line in lines if line.strip()], cursor + end + 1
+    lines, cursor = read_complete_lines(path, cursor)
+    return [line.decode("utf-8", errors="replace") for line in lines], cursor
 
 
 def _utc(epoch: float) -> datetime:

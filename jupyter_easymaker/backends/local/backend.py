@@ -12,9 +12,7 @@ from pathlib import Path
 
 from ...storage import StorageConfig
 from ..base import LogLine, Observation, Phase, UsageSample, WorkSpec
-from .rundir import RunDir, process_alive, read_json, signal_group, write_json
-
-READ_CHUNK = 4 << 20
+from .rundir import RunDir, process_alive, read_complete_lines, read_json, signal_group, write_json
 
 
 class LocalBackend:
@@ -133,18 +131,8 @@ def _end_workers(run: RunDir) -> None:
 
 
 def _read_jsonl(path: Path, cursor: int) -> tuple[list[dict], int]:
-    """Complete lines after byte offset `cursor`; a line still being written is left for next time."""
-    try:
-        with open(path, "rb") as file:
-            file.seek(cursor)
-            chunk = file.read(READ_CHUNK)
-    except FileNotFoundError:
-        return [], cursor
-    end = chunk.rfind(b"\n")
-    if end < 0:
-        return [], cursor
-    records = [json.loads(line) for line in chunk[: end + 1].splitlines() if line.strip()]
-    return records, cursor + end + 1
+    lines, cursor = read_complete_lines(path, cursor)
+    return [json.loads(line) for line in lines], cursor
 
 
 def _gpu_count() -> int:

@@ -71,3 +71,21 @@ def signal_group(pid: int, sig: int) -> None:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+READ_CHUNK = 4 << 20
+
+
+def read_complete_lines(path: Path, cursor: int) -> tuple[list[bytes], int]:
+    """The non-blank complete lines after byte offset `cursor`, and the offset after them; a line still being
+    written is left for next time."""
+    try:
+        with open(path, "rb") as file:
+            file.seek(cursor)
+            chunk = file.read(READ_CHUNK)
+    except FileNotFoundError:
+        return [], cursor
+    end = chunk.rfind(b"\n")
+    if end < 0:
+        return [], cursor
+    return [line for line in chunk[: end + 1].splitlines() if line.strip()], cursor + end + 1
