@@ -131,16 +131,21 @@ def _unique_name(session: Session, appkey: str, wanted: str) -> None:
 # -- operations --------------------------------------------------------------------------------------------------------
 
 
+def template_config(session: Session, appkey: str, template_id: str | None) -> dict:
+    """The settings of the training template new work starts from (none without one); a 400 if there is no such
+    template."""
+    if not template_id:
+        return {}
+    template = session.get(TemplateRow, template_id)
+    if template is None or template.appkey != appkey:
+        raise invalid("trainingTemplateId", f"no training template with id '{template_id}'")
+    return template.config
+
+
 def create(platform: Platform, appkey: str, body: TrainingCreate) -> dict:
     given = config_fields(body)
     with platform.store.session() as session:
-        template_config: dict = {}
-        if body.training_template_id:
-            template = session.get(TemplateRow, body.training_template_id)
-            if template is None or template.appkey != appkey:
-                raise invalid("trainingTemplateId", f"no training template with id '{body.training_template_id}'")
-            template_config = template.config
-        config = check_config(platform, {**template_config, **given})
+        config = check_config(platform, {**template_config(session, appkey, body.training_template_id), **given})
         _unique_name(session, appkey, body.training_name)
         experiment = experiments.for_work(
             session, appkey, body.experiment_id, body.experiment_name, body.experiment_description

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import EasyMakerError, FieldError, conflict, invalid, invalid_fields, not_found
 from ..platform import Platform, new_id, now, wire_time
-from ..store import ExperimentRow, LogRow, MetricRow, TemplateRow, TrainingRow, TrialRow, TuningRow, UsageRow
+from ..store import ExperimentRow, LogRow, MetricRow, TrainingRow, TrialRow, TuningRow, UsageRow
 from ..tuner import rules
 from ..tuner.space import SpaceError, grid_size, parse_param
 from ..tuner.suggest import GRID, missing_dependency
@@ -135,13 +135,8 @@ def _unique_name(session: Session, appkey: str, wanted: str) -> None:
 def create(platform: Platform, appkey: str, body: TuningCreate) -> dict:
     given = config_fields(body, TuningConfig)
     with platform.store.session() as session:
-        template_config: dict = {}
-        if body.training_template_id:
-            template = session.get(TemplateRow, body.training_template_id)
-            if template is None or template.appkey != appkey:
-                raise invalid("trainingTemplateId", f"no training template with id '{body.training_template_id}'")
-            template_config = template.config
-        config = check_config(platform, {**template_config, **given})
+        template = trainings.template_config(session, appkey, body.training_template_id)
+        config = check_config(platform, {**template, **given})
         _unique_name(session, appkey, body.hyperparameter_tuning_name)
         experiment = experiments.for_work(
             session, appkey, body.experiment_id, body.experiment_name, body.experiment_description
