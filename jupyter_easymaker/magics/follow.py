@@ -12,14 +12,10 @@ from ..widgets.render import duration
 
 def print_new_logs(training: Training, after: int = 0) -> int:
     """Print the log lines after `after`; the id of the last one printed."""
-    while True:
-        page = training.client.logs(training.id, after=after)
-        for record in page:
-            print(record["body"], flush=True)
-        if page:
-            after = page[-1]["logId"]
-        if len(page) < 1000:
-            return after
+    records = training.client.all_logs(training.id, after=after)
+    for record in records:
+        print(record["body"], flush=True)
+    return records[-1]["logId"] if records else after
 
 
 def follow(training: Training, poll: float = 0.5, after: int = 0, show_status: bool = True) -> Training:
@@ -51,7 +47,7 @@ def stop_or_detach(work, what: str = "training") -> None:
     """After Ctrl-C while waiting: stop the work too, or only stop watching it (anything with name/status/stop())."""
     try:
         answer = input(f"Interrupted. Stop {what} '{work.name}' too, or only detach? [s]top / [d]etach: ")
-    except (StdinNotImplementedError, EOFError, KeyboardInterrupt):
+    except (StdinNotImplementedError, EOFError, KeyboardInterrupt):  # IPython's "this frontend has no stdin"
         answer = "detach"
     if answer.strip().lower().startswith("s"):
         work.stop()

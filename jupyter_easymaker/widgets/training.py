@@ -82,13 +82,10 @@ class TrainingMonitor(widgets.VBox):
         """Read the training, its new log lines and (every few seconds, and at the end) its metrics."""
         client = self.training.client
         self.training.refresh()
-        while True:
-            page = client.logs(self.training.id, after=self._after)
-            if page:
-                self._after = page[-1]["logId"]
-                self._lines = (self._lines + [r["body"] for r in page])[-TAIL_LINES:]
-            if len(page) < 1000:
-                break
+        records = client.all_logs(self.training.id, after=self._after)
+        if records:
+            self._after = records[-1]["logId"]
+            self._lines = (self._lines + [r["body"] for r in records])[-TAIL_LINES:]
         now = time.monotonic()
         if self.training.is_final or now - self._metrics_read >= METRICS_EVERY:
             points = client.metrics(self.training.id, max_points=METRIC_POINTS)["metricList"]
