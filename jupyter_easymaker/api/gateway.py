@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import httpx
-from tornado import ioloop
+from tornado import ioloop, iostream
 
 from ..platform import Platform
 from ..resources import endpoints
@@ -111,6 +111,7 @@ class GatewayHandler(ApiHandler):
             refusal = self.refusal(route) if route else refusal
         if refusal or route is None:
             return self.error(401, refusal or "The endpoint is gone.")
+        response: httpx.Response | None = None
         for attempt in (1, 2):
             target = self.target(route, rest)
             if isinstance(target, str):
@@ -119,12 +120,12 @@ class GatewayHandler(ApiHandler):
                 return self.error(503, f"Stage '{target.stage.name}' is not serving yet; see its status.")
             started = time.perf_counter()
             try:
-                response = await self.gateway.client.request(
+                upstream = self.gateway.client.build_request(
                     self.request.method, f"http://{target.stage.address}{self.upstream_path(target)}",
                     content=self.request.body if self.request.method == "POST" else None,
                     headers={"Content-Type": self.request.headers.get("Content-Type", "application/json")},
                 )  # fmt: skip
-                status, body = response.status_code, response.content
+                response = await self.gateway.client.send(upstream, stream=True)
             except httpx.TransportError as err:
                 fresh = await self.gateway.route(endpoint_name, fresh=True) if attempt == 1 else None
                 if fresh is None and attempt == 1:
@@ -132,13 +133,40 @@ class GatewayHandler(ApiHandler):
                 if fresh is not None and attempt == 1:  # the stage moved or went since the route was cached, or
                     route = fresh  # a kept-alive connection's process ended (a pool shrank): once more, afresh
                     continue
-                status = 502
-                body = json.dumps({"error": f"stage '{target.stage.name}' did not answer: {err!r}"}).encode()
+                self.gateway.count(route, target.stage, target.resource_id, 502, time.perf_counter() - started)
+                return self.error(502, f"stage '{target.stage.name}' did not answer: {err!r}")
             break
-        self.gateway.count(route, target.stage, target.resource_id, status, time.perf_counter() - started)
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
-        self.finish(body)
+        assert response is not None
+        try:
+            await self.relay(response)
+        finally:
+            await response.aclose()
+            self.gateway.count(route, target.stage, target.resource_id, response.status_code,
+                               time.perf_counter() - started)  # fmt: skip
+
+    async def relay(self, response: httpx.Response) -> None:
+        """The model server's answer; an event stream (OpenAI `stream: true`) is passed on event by event as the
+        model generates, not gathered first."""
+        self.set_status(response.status_code)
+        content_type = response.headers.get("Content-Type", "application/json")
+        self.set_header("Content-Type", content_type)
+        if not content_type.startswith("text/event-stream"):
+            try:
+                body = await response.aread()
+            except httpx.TransportError as err:
+                return self.error(502, f"the stage's answer broke off: {err!r}")
+            return self.finish(body)
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")
+        try:
+            async for chunk in response.aiter_raw():
+                self.write(chunk)
+                await self.flush()
+        except iostream.StreamClosedError:
+            return  # the caller went away: closing the upstream response tells the model server to stop
+        except httpx.TransportError:
+            pass  # the stage ended mid-stream: end ours too
+        self.finish()
 
     def refusal(self, route: EndpointRoute) -> str | None:
         key = self.request.headers.get("x-nhn-apikey")

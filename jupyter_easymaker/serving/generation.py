@@ -76,6 +76,7 @@ class Run:
         self.cancelled = threading.Event()
         self.prompt_tokens, self.completion_tokens = len(ids), 0
         self.finish_reason = "stop"
+        self.output_ids: list[int] = []
         self.error: BaseException | None = None
         self.streamer = TextIteratorStreamer(generator.tokenizer, skip_prompt=not generator.seq2seq,
                                              skip_special_tokens=True)  # fmt: skip
@@ -116,6 +117,7 @@ class Run:
                 if sampling.seed is not None:
                     torch.manual_seed(sampling.seed)
                 output = generator.model.generate(**kwargs)
+            self.output_ids = output[0].tolist()
             new = output[0] if generator.seq2seq else output[0][len(self.ids) :]
             eos = generator.model.generation_config.eos_token_id
             eos = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])

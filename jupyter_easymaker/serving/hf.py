@@ -64,6 +64,7 @@ def load(path: Path, parameters: dict[str, str]) -> Loaded:
         raise LoadError(
             "Hugging Face serving needs transformers and torch: pip install 'jupyter-easymaker[hf]'"
         ) from None
+    transformers.utils.logging.disable_progress_bar()
     dtype = parameter(parameters, "dtype", "float32")
     if dtype not in DTYPES:
         raise LoadError(f"dtype '{dtype}' is not one of {', '.join(DTYPES)}")
@@ -88,9 +89,10 @@ def load(path: Path, parameters: dict[str, str]) -> Loaded:
             new_tokens = int(parameter(parameters, "max_new_tokens", "64") or 64)
             results = []
             for text in _texts(texts):
-                run = generator.start(text, Sampling(max_tokens=new_tokens))
-                completion = "".join(run)
-                results.append(completion if generator.seq2seq else text + completion)
+                room = generator.context - len(generator.encode(text)) if generator.context else new_tokens
+                run = generator.start(text, Sampling(max_tokens=max(1, min(new_tokens, room))))
+                "".join(run)  # as KServe: a causal model's text is the prompt's and the completion's tokens decoded
+                results.append(generator.tokenizer.decode(run.output_ids, skip_special_tokens=True))
             return results
 
         return Loaded(generate, "huggingface", text=True, generator=generator)
