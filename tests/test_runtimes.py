@@ -4,6 +4,8 @@ model-server process serving them all over HTTP (OIP v1/v2, OpenAI completions a
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -30,6 +32,19 @@ def plane(name: str, framework: str, path, parameters=None) -> DataPlane:
 def tensor(name, rows, datatype="FP32"):
     array = np.asarray(rows)
     return {"name": name, "shape": list(array.shape), "datatype": datatype, "data": array.ravel().tolist()}
+
+
+def test_the_jupyter_server_side_imports_no_framework():
+    """Frameworks load in the model-server process only: importing the extension and every API module pulls in
+    none of them (the serving package's own modules import them inside the loaders)."""
+    code = (
+        "import sys, pkgutil, importlib, jupyter_easymaker.app, jupyter_easymaker.api as api\n"
+        "for m in pkgutil.iter_modules(api.__path__): importlib.import_module(f'jupyter_easymaker.api.{m.name}')\n"
+        "import jupyter_easymaker.serving.server, jupyter_easymaker.serving.batch\n"
+        "print(sorted({'torch', 'transformers', 'onnxruntime', 'onnx', 'tensorflow', 'sklearn'} & set(sys.modules)))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert found.strip() == "[]"
 
 
 # -- Triton layout -----------------------------------------------------------------------------------------------------
@@ -359,3 +374,49 @@ def test_openai_requests_are_parsed_without_a_server(hf_models):
     with pytest.raises(openai.OpenAIError) as caught:
         openai.parse(served, {"prompt": "a", "n": 2, "temperature": 0}, chat=False)
     assert caught.value.body["error"]["param"] == "n"
+
+
+# -- through the gateway -----------------------------------------------------------------------------------------------
+
+
+def test_a_generative_model_streams_through_the_gateway_and_is_counted(shared_server, api, hf_models):
+    from serving_helpers import wait_for
+
+    model = api.post("/models", {"modelName": "rt-gen", "modelFormatCode": "HUGGING_FACE",
+                                 "modelUploadUri": str(hf_models["gpt2"])})["model"]  # fmt: skip
+    assert model["modelStatusCode"] == "ACTIVE", model
+    created = api.post("/endpoints", {"endpointName": "rt-gen-ep", "flavorId": api.flavor_id(), "nodeCount": 1,
+                                      "endpointModelResourceList": [{"modelId": model["modelId"]}]})  # fmt: skip
+    endpoint_id = created["endpoint"]["endpointId"]
+    found = wait_for(api, f"/endpoints/{endpoint_id}", "endpoint", "endpointStatusCode", ("ACTIVE", "CREATE FAILED"),
+                     timeout=120)  # fmt: skip
+    assert found["endpointStatusCode"] == "ACTIVE", found
+    key = {"x-nhn-apikey": created["endpoint"]["apiKey"]}
+    base = f"{shared_server.url}easymaker/gateway/rt-gen-ep/rt-gen"  # appendix 10: /{model_name}/openai/v1/…
+    body = {"model": "rt-gen", "messages": [{"role": "user", "content": "hello"}], "max_tokens": 8, "temperature": 0}
+    plain = requests.post(f"{base}/openai/v1/chat/completions", json=body, headers=key)
+    assert plain.status_code == 200, plain.text
+    with requests.post(f"{base}/openai/v1/chat/completions", json={**body, "stream": True}, headers=key,
+                       stream=True) as response:  # fmt: skip
+        assert response.status_code == 200
+        chunks = events(response)
+    assert chunks[-1] == "[DONE]" and len(chunks) > 4
+    content = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks[:-1])
+    assert content == plain.json()["choices"][0]["message"]["content"]
+    via_stage = requests.post(f"{shared_server.url}easymaker/gateway/rt-gen-ep/default/rt-gen/openai/v1/completions",
+                              json={"prompt": "hello", "max_tokens": 2}, headers=key)  # fmt: skip
+    assert via_stage.json()["usage"]["completion_tokens"] == 2
+    assert requests.post(f"{base}/openai/v1/completions", json={"prompt": "a"}).status_code == 401
+    bad = requests.post(f"{base}/openai/v1/completions", json={"prompt": 5}, headers=key)
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "prompt"
+    v1 = requests.post(base, json={"instances": ["hello world"]}, headers=key).json()  # the resource path: OIP v1
+    assert v1["predictions"][0].startswith("hello world")
+    stage_id = found["defaultEndpointStageId"]
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        stats = api.get(f"/endpoint-stages/{stage_id}/statistics")["statistics"]
+        if stats["callCount"] >= 5:
+            break
+        time.sleep(0.3)
+    assert stats["callCount"] == 5 and stats["successCount"] == 4 and stats["clientErrorCount"] == 1
+    api.delete(f"/endpoints/{endpoint_id}")
