@@ -57,6 +57,23 @@ def save_gpt2(directory: Path, chat_template: str | None = CHAT_TEMPLATE) -> Pat
     return directory
 
 
+def save_t5(directory: Path) -> Path:
+    """A 1-layer T5 (text2text_generation), its end-of-text logit 0 as the GPT-2's."""
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    tokenizer = save_tokenizer(directory)
+    config = T5Config(vocab_size=len(tokenizer), d_model=16, d_kv=8, d_ff=32, num_layers=1, num_heads=2,
+                      pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+                      decoder_start_token_id=tokenizer.pad_token_id)  # fmt: skip
+    torch.manual_seed(0)
+    model = T5ForConditionalGeneration(config)
+    with torch.no_grad():
+        model.shared.weight[tokenizer.eos_token_id] = 0
+    model.save_pretrained(directory)
+    return directory
+
+
 def save_bert(directory: Path, kind: str = "sequence") -> Path:
     import torch
     from transformers import BertConfig, BertForMaskedLM, BertForSequenceClassification, BertForTokenClassification

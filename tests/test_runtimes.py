@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 import requests
-from runtime_models import affine, save_bert, save_gpt2, save_mar, save_triton_onnx
+from runtime_models import affine, save_bert, save_gpt2, save_mar, save_t5, save_triton_onnx
 
 from jupyter_easymaker.backends.local.modelserver import LocalModelServers, ServedModelSpec
 from jupyter_easymaker.serving import hf, loaders, openai, triton
@@ -150,6 +150,7 @@ def hf_models(tmp_path_factory):
         "sequence": save_bert(root / "sequence", "sequence"),
         "token": save_bert(root / "token", "token"),
         "mask": save_bert(root / "mask", "mask"),
+        "t5": save_t5(root / "t5"),
     }
 
 
@@ -203,6 +204,34 @@ def test_hugging_face_task_is_told_by_the_parameter_or_the_architecture(hf_model
     config = json.loads((hf_models["sequence"] / "config.json").read_text())
     assert hf.task_of(type("C", (), {"architectures": config["architectures"]}), {}) == "sequence_classification"
     assert hf.task_of(type("C", (), {"architectures": ["X"]}), {"TASK": "text-generation"}) == "text_generation"
+
+
+def test_a_text2text_model_generates_its_own_text(hf_models):
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    from jupyter_easymaker.serving.generation import Sampling
+
+    tokenizer = AutoTokenizer.from_pretrained(hf_models["t5"])
+    ids = tokenizer("the quick brown", return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        out = AutoModelForSeq2SeqLM.from_pretrained(hf_models["t5"]).eval().generate(ids, max_new_tokens=5)
+    want = tokenizer.decode(out[0], skip_special_tokens=True)
+    served = plane("t5", "HUGGING_FACE", hf_models["t5"], {"max_new_tokens": "5"})
+    assert served.v1_predict("t5", {"instances": ["the quick brown"]}) == {"predictions": [want]}
+    run = served.models["t5"].model.generator.start("the quick brown", Sampling(max_tokens=5))
+    assert "".join(run) == want and run.completion_tokens == 5 and run.finish_reason == "length"
+
+
+def test_batch_inference_runs_a_text_model(hf_models):
+    from jupyter_easymaker.serving import batch
+
+    batch._init({"name": "sentiment", "framework": "HUGGING_FACE", "path": str(hf_models["sequence"])})
+    text, counts = batch._answer(0, ['"hello world"', '"the quick brown fox"', "[1, 2]"])
+    lines = [json.loads(line) for line in text.splitlines()]
+    logits, _ = reference_logits("sequence", hf_models["sequence"], ["hello world", "the quick brown fox"])
+    assert [line["prediction"] for line in lines[:2]] == logits.argmax(-1).tolist()
+    assert lines[2]["status"] == 400 and counts == [2, 1, 0]
 
 
 def test_generation_holds_back_a_stop_sequence_and_ends_there(hf_models):
@@ -411,12 +440,14 @@ def test_a_generative_model_streams_through_the_gateway_and_is_counted(shared_se
     assert bad.status_code == 400 and bad.json()["error"]["param"] == "prompt"
     v1 = requests.post(base, json={"instances": ["hello world"]}, headers=key).json()  # the resource path: OIP v1
     assert v1["predictions"][0].startswith("hello world")
+    chat = requests.post(base, json=body, headers=key).json()  # … or OpenAI's, by the body
+    assert chat["choices"][0]["message"] == plain.json()["choices"][0]["message"]
     stage_id = found["defaultEndpointStageId"]
     deadline = time.time() + 10
     while time.time() < deadline:
         stats = api.get(f"/endpoint-stages/{stage_id}/statistics")["statistics"]
-        if stats["callCount"] >= 5:
+        if stats["callCount"] >= 6:
             break
         time.sleep(0.3)
-    assert stats["callCount"] == 5 and stats["successCount"] == 4 and stats["clientErrorCount"] == 1
+    assert stats["callCount"] == 6 and stats["successCount"] == 5 and stats["clientErrorCount"] == 1
     api.delete(f"/endpoints/{endpoint_id}")

@@ -194,7 +194,8 @@ class GatewayHandler(ApiHandler):
         return f"Stage '{stage.name}' has no resource at '{rest or '/'}'; its resource paths: {paths}."
 
     def upstream_path(self, target: Target) -> str:
-        """The resource path itself is the model's inference URL (v2 when the body has "inputs", else v1)."""
+        """The resource path itself is the model's inference URL: v2 when the body has "inputs", OpenAI chat or
+        completions when it has "messages" or "prompt", else v1."""
         remainder = target.remainder.rstrip("/")
         if remainder:
             return remainder
@@ -206,6 +207,10 @@ class GatewayHandler(ApiHandler):
             body = None
         if isinstance(body, dict) and "inputs" in body:
             return f"/v2/models/{target.model}/infer"
+        if isinstance(body, dict) and "messages" in body:  # an OpenAI body: the generative model's own routes
+            return "/openai/v1/chat/completions"
+        if isinstance(body, dict) and "prompt" in body:
+            return "/openai/v1/completions"
         return f"/v1/models/{target.model}/predict"
 
 
