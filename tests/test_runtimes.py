@@ -364,6 +364,9 @@ def test_chat_completions_use_the_chat_template_and_stream_deltas(model_server, 
     assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}
     assert "".join(c["choices"][0]["delta"].get("content", "") for c in chunks[1:-1]) == message["content"]
     assert chunks[-2]["choices"][0]["finish_reason"] == "length" and "usage" not in chunks[-2]
+    # without max_tokens the answer may fill the model's context (64 tokens), and not more
+    roomy = requests.post(f"{url}/openai/v1/chat/completions", json={**body, "max_tokens": None}).json()
+    assert roomy["usage"]["total_tokens"] == 64 and roomy["choices"][0]["finish_reason"] == "length"
     # without a chat template: role-prefixed lines and an open assistant turn
     plain_chat = requests.post(f"{url}/openai/v1/chat/completions", json={**body, "model": "plain"}).json()
     lines = "system: be brief\nuser: hello\nassistant:"
@@ -399,7 +402,8 @@ def test_bad_openai_requests_get_openai_error_bodies(model_server, route, body, 
 def test_openai_requests_are_parsed_without_a_server(hf_models):
     served = plane("gen", "HUGGING_FACE", hf_models["gpt2"])
     request = openai.parse(served, {"prompt": "a", "stop": "x", "seed": 3}, chat=False)  # the only generative model
-    assert request.model.name == "gen" and request.sampling.stop == ["x"] and request.sampling.max_tokens == 16
+    assert request.model.name == "gen" and request.sampling.stop == ["x"] and request.sampling.max_tokens is None
+    assert request.sampling.default_tokens == 16
     with pytest.raises(openai.OpenAIError) as caught:
         openai.parse(served, {"prompt": "a", "n": 2, "temperature": 0}, chat=False)
     assert caught.value.body["error"]["param"] == "n"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .loaded import parameter
@@ -15,7 +15,8 @@ from .loaded import parameter
 
 @dataclass
 class Sampling:
-    max_tokens: int
+    max_tokens: int | None  # None: default_tokens, or fewer if the context has less room
+    default_tokens: int = 16
     temperature: float = 0.0
     top_p: float = 1.0
     stop: list[str] = field(default_factory=list)
@@ -57,7 +58,12 @@ class Generator:
         ids = self.encode(prompt, templated)
         if not ids and not self.seq2seq:
             raise ValueError("the prompt is empty")
-        if self.context is not None and not self.seq2seq and len(ids) + sampling.max_tokens > self.context:
+        room = self.context - len(ids) if self.context is not None and not self.seq2seq else None
+        if sampling.max_tokens is None:
+            fits = sampling.default_tokens if room is None else min(sampling.default_tokens, room)
+            sampling = replace(sampling, max_tokens=max(1, fits))
+        assert sampling.max_tokens is not None
+        if room is not None and sampling.max_tokens > room:
             raise ContextTooLong(
                 f"This model's maximum context length is {self.context} tokens. However, you requested "
                 f"{len(ids) + sampling.max_tokens} tokens ({len(ids)} in the prompt, {sampling.max_tokens} for the "

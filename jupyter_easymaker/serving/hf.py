@@ -74,7 +74,7 @@ def load(path: Path, parameters: dict[str, str]) -> Loaded:
         auto = getattr(transformers, TASKS[task])
         model = auto.from_pretrained(path, use_safetensors=True, dtype=getattr(torch, dtype))
         tokenizer = transformers.AutoTokenizer.from_pretrained(path)
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, ImportError) as err:
         raise LoadError(f"the Hugging Face model in {path} does not load: {err}") from None
     model.eval()
     if tokenizer.pad_token is None and tokenizer.eos_token is not None:
@@ -89,8 +89,7 @@ def load(path: Path, parameters: dict[str, str]) -> Loaded:
             new_tokens = int(parameter(parameters, "max_new_tokens", "64") or 64)
             results = []
             for text in _texts(texts):
-                room = generator.context - len(generator.encode(text)) if generator.context else new_tokens
-                run = generator.start(text, Sampling(max_tokens=max(1, min(new_tokens, room))))
+                run = generator.start(text, Sampling(max_tokens=None, default_tokens=new_tokens))
                 "".join(run)  # as KServe: a causal model's text is the prompt's and the completion's tokens decoded
                 results.append(generator.tokenizer.decode(run.output_ids, skip_special_tokens=True))
             return results

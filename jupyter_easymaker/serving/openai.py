@@ -114,7 +114,7 @@ def parse(plane: DataPlane, body: Any, chat: bool) -> Request:
             raise OpenAIError("'messages' must be a non-empty list of {role, content}", "messages")
         prompts: list[str | list[int]] = [generator.chat_prompt([_message(m, i) for i, m in enumerate(messages)])]
         tokens = _integer(body, "max_completion_tokens", None, 1) or _integer(body, "max_tokens", None, 1)
-        default_tokens = 256
+        default_tokens = 256  # or what room the context leaves
     else:
         prompts = _prompts(body.get("prompt"))
         tokens = _integer(body, "max_tokens", None, 1)
@@ -135,7 +135,8 @@ def parse(plane: DataPlane, body: Any, chat: bool) -> Request:
     if not isinstance(echo, bool):
         raise OpenAIError("'echo' must be a boolean", "echo")
     sampling = Sampling(
-        max_tokens=tokens or default_tokens,
+        max_tokens=tokens,
+        default_tokens=default_tokens,
         temperature=_number(body, "temperature", 1.0, 0, 2),
         top_p=_number(body, "top_p", 1.0, 0, 1) or 1.0,
         stop=stops,
@@ -191,6 +192,13 @@ class Completions(web.RequestHandler):
         self.set_status(err.status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(err.body))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """A failure in the model is said in OpenAI's error shape too."""
+        error = kwargs.get("exc_info", (None, None))[1]
+        message = f"{type(error).__name__}: {error}" if error else self._reason
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": {"message": message, "type": "server_error", "param": None, "code": None}}))
 
     def on_connection_close(self) -> None:
         for run in self.runs:
