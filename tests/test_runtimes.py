@@ -404,9 +404,14 @@ def test_openai_requests_are_parsed_without_a_server(hf_models):
     request = openai.parse(served, {"prompt": "a", "stop": "x", "seed": 3}, chat=False)  # the only generative model
     assert request.model.name == "gen" and request.sampling.stop == ["x"] and request.sampling.max_tokens is None
     assert request.sampling.default_tokens == 16
+    assert openai.parse(served, {"prompt": "a", "frequency_penalty": 0, "best_of": 1}, chat=False).n == 1
+    assert openai.parse(served, {"messages": [{"role": "user", "content": "x"}], "tools": []}, chat=True).chat
     with pytest.raises(openai.OpenAIError) as caught:
-        openai.parse(served, {"prompt": "a", "n": 2, "temperature": 0}, chat=False)
+        openai.parse(served, {"prompt": "a", "n": 9}, chat=False)
     assert caught.value.body["error"]["param"] == "n"
+    with pytest.raises(openai.OpenAIError) as caught:
+        openai.parse(served, {"messages": [{"role": "user", "content": "x"}], "logprobs": True}, chat=True)
+    assert caught.value.body["error"]["code"] == "unsupported_parameter"
 
 
 # -- through the gateway -----------------------------------------------------------------------------------------------

@@ -26,6 +26,18 @@ COMMON = {"model", "max_tokens", "temperature", "top_p", "n", "stream", "stream_
 COMPLETION_FIELDS = COMMON | {"prompt", "echo", "best_of", "suffix"}
 CHAT_FIELDS = COMMON | {"messages", "max_completion_tokens", "top_logprobs", "tools", "tool_choice",
                         "response_format", "parallel_tool_calls", "metadata", "store"}  # fmt: skip
+#: Options this server does not implement, and the values that ask for nothing (so they are accepted).
+UNSUPPORTED = {
+    "presence_penalty": (None, 0),
+    "frequency_penalty": (None, 0),
+    "logit_bias": (None, {}),
+    "top_logprobs": (None,),
+    "tools": (None, []),
+    "tool_choice": (None, "none"),
+    "response_format": (None, {"type": "text"}),
+    "suffix": (None, ""),
+    "best_of": (None, 1),
+}
 ROLES = ("system", "developer", "user", "assistant", "tool")
 MAX_N = 8
 MAX_STOPS = 4
@@ -70,9 +82,11 @@ def _integer(body: dict, name: str, default: int | None, low: int, high: int | N
     return value
 
 
-def _unsupported(body: dict, name: str, allowed: tuple = (None,)) -> None:
-    if name in body and body[name] not in allowed:
-        raise OpenAIError(f"'{name}' is not supported by this server", name, code="unsupported_parameter")
+def _unsupported(body: dict, chat: bool) -> None:
+    allowed = {**UNSUPPORTED, "logprobs": (None, False) if chat else (None,)}
+    for name, values in allowed.items():
+        if name in body and body[name] not in values:
+            raise OpenAIError(f"'{name}' is not supported by this server", name, code="unsupported_parameter")
 
 
 def _model(plane: DataPlane, body: dict) -> ServedModel:
@@ -100,13 +114,7 @@ def parse(plane: DataPlane, body: Any, chat: bool) -> Request:
     if unknown:
         raise OpenAIError(f"Unrecognized request argument supplied: {unknown[0]}", unknown[0])
     model = _model(plane, body)
-    for name in ("presence_penalty", "frequency_penalty"):
-        _unsupported(body, name, (None, 0, 0.0))
-    _unsupported(body, "logit_bias", (None, {}))
-    _unsupported(body, "logprobs", (None, False) if chat else (None,))
-    for name in ("top_logprobs", "tools", "tool_choice", "response_format", "suffix"):
-        _unsupported(body, name, (None, "none", {"type": "text"}) if name != "top_logprobs" else (None,))
-    _unsupported(body, "best_of", (None, 1))
+    _unsupported(body, chat)
     generator = model.model.generator
     if chat:
         messages = body.get("messages")
@@ -143,8 +151,6 @@ def parse(plane: DataPlane, body: Any, chat: bool) -> Request:
         seed=_integer(body, "seed", None, -(2**63)),
     )
     n = _integer(body, "n", 1, 1, MAX_N) or 1
-    if n > 1 and sampling.temperature == 0:
-        raise OpenAIError("n > 1 needs a temperature above 0 (greedy choices would all be the same)", "n")
     return Request(model, prompts, sampling, n, stream, bool(options and options.get("include_usage")), chat, echo)
 
 
