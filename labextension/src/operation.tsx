@@ -194,7 +194,7 @@ export function OutputTab(props: { kind: IKind; item: Json }): JSX.Element {
       {text === null || text === undefined ? (
         <p className="jp-EasyMaker-empty">Not run yet.</p>
       ) : (
-        <Tail text={String(text)} label="Output" />
+        <Tail text={String(text)} label={humanize(view.text)} />
       )}
     </div>
   );
