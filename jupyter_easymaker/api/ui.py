@@ -309,7 +309,8 @@ KINDS: tuple[Kind, ...] = (
         tabs=("information", "operation"),
         item_actions=(
             ItemAction("install", "Install packages", "POST", "packages", schema="PackageInstall", follow=True,
-                       titles={"packageList": "Packages to install (pip requirements, e.g. pandas>=2)"}),
+                       titles={"packageList": "Packages to install (pip requirements, e.g. pandas>=2)"},
+                       when={"operation": None}),  # not while another operation runs on it
         ),
         operation=OperationView(
             field="lastOperation", path="custom-env-operations", item_key="operation", id_field="operationId",

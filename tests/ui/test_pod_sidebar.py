@@ -6,9 +6,9 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
-from test_pod import make_wheel  # tests/test_pod.py
 
 from ui.test_sidebar import (
     current_detail,
@@ -113,11 +113,53 @@ def test_startup_scripts_added_run_edited_and_disabled(lab: Page, lab_api, artif
     lab_api.delete("/cont-init-scripts/ui-20-after.sh")
 
 
+GATED_BACKEND = """
+import base64, hashlib, os, time, zipfile
+
+NAME, VALUE, GATE = {name!r}, {value!r}, {gate!r}
+
+
+def _digest(text):
+    return base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    deadline = time.time() + 120
+    while not os.path.exists(GATE) and time.time() < deadline:
+        time.sleep(0.1)
+    info = f"{{NAME}}-1.0.dist-info"
+    files = {{
+        f"{{NAME}}.py": f"VALUE = {{VALUE!r}}\\n",
+        f"{{info}}/METADATA": f"Metadata-Version: 2.1\\nName: {{NAME}}\\nVersion: 1.0\\n",
+        f"{{info}}/WHEEL": "Wheel-Version: 1.0\\nGenerator: t\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+    }}
+    record = [f"{{path}},sha256={{_digest(text)}},{{len(text.encode())}}" for path, text in files.items()]
+    files[f"{{info}}/RECORD"] = "\\n".join([*record, f"{{info}}/RECORD,,"]) + "\\n"
+    wheel = f"{{NAME}}-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, wheel), "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+    return wheel
+"""
+
+
+def gated_package(folder: Path, name: str, value: str, gate: Path) -> Path:
+    """A local source package whose build (an in-tree PEP 517 backend, nothing from an index) waits for `gate`:
+    its install stays RUNNING until the test says otherwise."""
+    folder.mkdir(parents=True)
+    (folder / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "gated_backend"\nbackend-path = ["."]\n'
+    )
+    (folder / "gated_backend.py").write_text(GATED_BACKEND.format(name=name, value=value, gate=str(gate)))
+    return folder
+
+
 def test_packages_installed_into_an_environment_with_live_progress(lab: Page, lab_api, lab_server, artifacts,
                                                                     tmp_path):  # fmt: skip
     env = lab_server.data_dir / "custom-conda-envs" / "ui-env"
     subprocess.run([sys.executable, "-m", "venv", env], check=True)
-    wheel = make_wheel(tmp_path, "uisidebarpkg", "installed from the sidebar")
+    gate = tmp_path / "gate"
+    package = gated_package(tmp_path / "uisidebarpkg", "uisidebarpkg", "installed from the sidebar", gate)
     try:
         show_kind(lab, "Environments")
         row(lab, "ui-env").click()
@@ -129,34 +171,42 @@ def test_packages_installed_into_an_environment_with_live_progress(lab: Page, la
         action.locator("button[type=submit]").click()
         expect(action.locator("form")).to_contain_text("is not a package requirement")  # under the field
         lab.screenshot(path=str(artifacts / "environment-install-error.png"))
-        action.locator("#root_packageList_0").fill(f"uisidebarpkg @ {wheel.as_uri()}")
+        action.locator("#root_packageList_0").fill(f"uisidebarpkg @ {package.as_uri()}")
         action.locator("button[type=submit]").click()
 
-        # The operation tab follows it to its end, log and all.
+        # The operation tab follows it live, log and all.
         operation = detail.locator(".jp-EasyMaker-operation")
         expect(detail.get_by_role("tab", name="Operation")).to_have_attribute("aria-selected", "true")
         badge = operation.locator(".jp-EasyMaker-badge")
-        expect(badge).to_have_text("SUCCEEDED", timeout=120_000)
-        expect(badge).to_have_attribute("data-tone", "complete")
-        expect(operation.get_by_label("Operation log")).to_contain_text("Successfully installed uisidebarpkg-1.0")
-        lab.screenshot(path=str(artifacts / "environment-install-operation.png"))
-        done = lab_api.get("/custom-envs/ui-env")["environment"]["lastOperation"]
-        assert done["status"] == "SUCCEEDED" and operation.get_attribute("data-operation") == done["operationId"]
+        expect(badge).to_have_text("RUNNING")
+        log = operation.get_by_label("Operation log")
+        # pip's own lines as they come (the gated build is under way; pip keeps a backend's output to itself).
+        expect(log).to_contain_text(re.compile("Preparing metadata|Building wheel"), timeout=60_000)
+        lab.screenshot(path=str(artifacts / "environment-install-running.png"))
+        running = lab_api.get("/custom-envs/ui-env")["environment"]["operation"]
+        assert operation.get_attribute("data-operation") == running["operationId"]
+        expect(detail.get_by_role("button", name="Install packages")).to_have_count(0)  # one operation at a time
 
-        # The package imports in that environment's own interpreter.
-        imported = subprocess.run([env / "bin" / "python", "-c", "import uisidebarpkg; print(uisidebarpkg.VALUE)"],
-                                  capture_output=True, text=True, check=True)  # fmt: skip
-        assert imported.stdout == "installed from the sidebar\n"
-
-        # Another browser finds the operation again (it lives on the server, not in the page).
+        # Another page (the browser closed and opened again) finds the running operation and follows it to its end.
         lab.reload()
         lab.locator(".lm-TabBar-tab[data-id='jupyter-easymaker-panel']").click()
         show_kind(lab, "Environments")
         row(lab, "ui-env").click()
         detail = current_detail(lab)
         detail.get_by_role("tab", name="Operation").click()
-        expect(detail.locator(".jp-EasyMaker-operation .jp-EasyMaker-badge")).to_have_text("SUCCEEDED")
-        expect(detail.locator(f".jp-EasyMaker-operation[data-operation='{done['operationId']}']")).to_be_visible()
+        operation = detail.locator(f".jp-EasyMaker-operation[data-operation='{running['operationId']}']")
+        expect(operation.locator(".jp-EasyMaker-badge")).to_have_text("RUNNING")
+        gate.touch()
+        expect(operation.locator(".jp-EasyMaker-badge")).to_have_text("SUCCEEDED", timeout=120_000)
+        expect(operation.locator(".jp-EasyMaker-badge")).to_have_attribute("data-tone", "complete")
+        expect(operation.get_by_label("Operation log")).to_contain_text("Successfully installed uisidebarpkg-1.0")
+        expect(detail.get_by_role("button", name="Install packages")).to_be_visible()
+        lab.screenshot(path=str(artifacts / "environment-install-operation.png"))
+
+        # The package imports in that environment's own interpreter.
+        imported = subprocess.run([env / "bin" / "python", "-c", "import uisidebarpkg; print(uisidebarpkg.VALUE)"],
+                                  capture_output=True, text=True, check=True)  # fmt: skip
+        assert imported.stdout == "installed from the sidebar\n"
 
         # The information tab: size, Python version, and the packages as a table.
         detail.get_by_role("tab", name="Information").click()
@@ -167,6 +217,7 @@ def test_packages_installed_into_an_environment_with_live_progress(lab: Page, la
         expect(packages.locator("tr", has_text="uisidebarpkg")).to_contain_text("1.0")
         lab.screenshot(path=str(artifacts / "environment-information.png"))
     finally:
+        gate.touch()
         lab_api.call("DELETE", "/custom-envs/ui-env")
 
 
