@@ -550,23 +550,49 @@ def pipeline_schemas() -> dict[str, dict]:
 def ui_kind_schema() -> dict:
     strings = {"type": "array", "items": STRING}
     by_field = {"type": "object", "additionalProperties": STRING}
-    choice = obj({"path": STRING, "listKey": STRING, "value": STRING, "label": STRING, "match": {
-        **by_field, "description": "Entry field -> dotted path into the item: only entries that agree are offered"}})
-    item_action = obj({
-        "name": STRING, "label": STRING, "method": {"enum": ["POST", "PUT", "DELETE"]},
-        "path": {**STRING, "description": "After {path}/{id}/ (empty: the item; a leading / : the appkey base)"},
-        "schema": {**nullable(STRING), "description": "The request body's form (a components/schemas name)"},
-        "body": {"type": "object", "description": "The fixed body sent without a form"},
-        "fill": {**by_field, "description": "Form field -> dotted path of its first value in the item"},
-        "choices": {"type": "object", "additionalProperties": choice}, "titles": by_field,
-        "statuses": {**strings, "description": "Enabled only in these statuses (empty: any)"},
-        "when": {"type": "object", "description": "Shown only where the item's fields have these values"},
-        "confirm": nullable(STRING), "follow": {**BOOLEAN, "description": "The answer's operation is followed"},
-    })
-    operation = obj({
-        "field": STRING, "path": STRING, "itemKey": STRING, "idField": STRING, "statusField": STRING,
-        "logField": STRING, "messageField": STRING, "final": strings, "statusTones": by_field,
-    })
+    choice = obj(
+        {
+            "path": STRING,
+            "listKey": STRING,
+            "value": STRING,
+            "label": STRING,
+            "match": {
+                **by_field,
+                "description": "Entry field -> dotted path into the item: only entries that agree are offered",
+            },
+        }
+    )
+    item_action = obj(
+        {
+            "name": STRING,
+            "label": STRING,
+            "method": {"enum": ["POST", "PUT", "DELETE"]},
+            "path": {**STRING, "description": "After {path}/{id}/ (empty: the item; a leading / : the appkey base)"},
+            "schema": {**nullable(STRING), "description": "The request body's form (a components/schemas name)"},
+            "body": {"type": "object", "description": "The fixed body sent without a form"},
+            "fill": {**by_field, "description": "Form field -> dotted path of its first value in the item"},
+            "choices": {"type": "object", "additionalProperties": choice},
+            "titles": by_field,
+            "statuses": {**strings, "description": "Enabled only in these statuses (empty: any)"},
+            "when": {"type": "object", "description": "Shown only where the item's fields have these values"},
+            "confirm": nullable(STRING),
+            "follow": {**BOOLEAN, "description": "The answer's operation is followed"},
+            "submit": {**nullable(STRING), "description": "The form's button (null: the label)"},
+        }
+    )
+    operation = obj(
+        {
+            "field": STRING,
+            "path": STRING,
+            "itemKey": STRING,
+            "idField": STRING,
+            "statusField": STRING,
+            "logField": STRING,
+            "messageField": STRING,
+            "final": strings,
+            "statusTones": by_field,
+        }
+    )
     return obj({
         "kind": STRING, "label": STRING, "singular": STRING,
         "path": {**STRING, "description": "Relative to easymaker/v1.0/appkeys/{appkey}/"},

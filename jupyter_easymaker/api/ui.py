@@ -90,6 +90,7 @@ class ItemAction:
     when: dict[str, Any] = field(default_factory=dict)
     confirm: str | None = None
     follow: bool = False
+    submit: str | None = None  # the form's button (default: the label)
 
 
 @dataclass(frozen=True)
@@ -322,13 +323,13 @@ KINDS: tuple[Kind, ...] = (
         kind="cont-init-scripts", label="Startup scripts", singular="startup script", path="cont-init-scripts",
         list_key="scriptList", item_key="script", id_field="scriptName", name_field="scriptName", status_field=None,
         create_schema="ScriptPut", create_method="PUT", actions=("create", "delete"), tabs=("output", "information"),
-        titles=SCRIPT_TITLES, order=("scriptName", "content", "enabled"), columns=("lastExitCode",),
+        titles=SCRIPT_TITLES, order=("scriptName", "content", "enabled"), columns=("enabled", "lastExitCode"),
         item_actions=(
             ItemAction("run", "Run", "POST", "run", when={"willRun": True}),
             ItemAction("run-all", "Run all", "POST", "/cont-init-runs",
                        confirm="Run every start-up script again, in order, as the notebook does when it starts?"),
             ItemAction("edit", "Edit", "PUT", schema="ScriptPut", fill={"content": "content", "enabled": "enabled"},
-                       titles={k: v for k, v in SCRIPT_TITLES.items() if k != "scriptName"}),
+                       titles={k: v for k, v in SCRIPT_TITLES.items() if k != "scriptName"}, submit="Save"),
             ItemAction("disable", "Disable", "PUT", body={"enabled": False}, when={"enabled": True}),
             ItemAction("enable", "Enable", "PUT", body={"enabled": True}, when={"enabled": False}),
         ),

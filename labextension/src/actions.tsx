@@ -218,7 +218,7 @@ export function ActionForm(props: {
               Cancel
             </button>
             <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={busy}>
-              {busy ? 'Sending…' : action.label}
+              {busy ? 'Sending…' : action.submit || action.label}
             </button>
           </div>
         </form>

@@ -84,10 +84,10 @@ function show(value: any): string {
   return typeof value === 'object' ? JSON.stringify(value, null, 1) : String(value);
 }
 
-function Information(props: { item: Json }): JSX.Element {
+function Information(props: { item: Json; skip?: string[] }): JSX.Element {
   const rows: [string, string, any][] = [];
   for (const [key, value] of Object.entries(props.item)) {
-    if (key === 'hyperparameterList') {
+    if (key === 'hyperparameterList' || props.skip?.includes(key)) {
       continue;
     }
     if (value && typeof value === 'object' && !Array.isArray(value)) {
@@ -479,7 +479,9 @@ function Detail(props: { api: EasyMakerApi; kind: IKind; id: string; actions: ID
         aria-labelledby={`em-tab-${id}-${tab}`}
         data-tab={tab}
       >
-        {tab === 'information' && item && <Information item={item} />}
+        {tab === 'information' && item && (
+          <Information item={item} skip={[kind.operation?.field ?? '', kind.output?.text ?? '']} />
+        )}
         {tab === 'hyperparameters' && item && <Hyperparameters item={item} />}
         {tab === 'logs' && <Logs api={api} kind={kind} id={id} />}
         {tab === 'metrics' && <Metrics api={api} kind={kind} id={id} />}

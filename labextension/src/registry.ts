@@ -39,6 +39,7 @@ export interface IItemAction {
   when: Json;
   confirm: string | null;
   follow: boolean;
+  submit: string | null;
 }
 
 /** A detached operation an item carries, followed by the operation tab (operation.tsx). */

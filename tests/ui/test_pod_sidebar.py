@@ -40,6 +40,7 @@ def test_startup_scripts_added_run_edited_and_disabled(lab: Page, lab_api, artif
     form.get_by_role("button", name="Create startup script").click()
     expect(field_errors(form, "scriptName")).to_contain_text("not ending in .exitcode or .output")
     form.locator("#root_scriptName").fill("ui-10-hello.sh")
+    lab.screenshot(path=str(artifacts / "startup-script-create.png"))
     form.get_by_role("button", name="Create startup script").click()
 
     detail = current_detail(lab)
@@ -77,7 +78,7 @@ def test_startup_scripts_added_run_edited_and_disabled(lab: Page, lab_api, artif
     expect(content).to_have_value("#!/bin/sh\necho hello from the sidebar\nexit 3\n")
     content.fill("#!/bin/sh\necho edited in the sidebar\n")
     lab.screenshot(path=str(artifacts / "startup-script-edit.png"))
-    action.locator("button[type=submit]").click()
+    action.get_by_role("button", name="Save").click()
     expect(action).to_have_count(0)
     detail.get_by_role("button", name="Run", exact=True).click()
     expect(output).to_have_text("edited in the sidebar\n", timeout=30_000)
@@ -92,6 +93,7 @@ def test_startup_scripts_added_run_edited_and_disabled(lab: Page, lab_api, artif
     expect(detail.get_by_role("button", name="Enable")).to_be_visible()
     expect(detail.get_by_role("button", name="Run", exact=True)).to_have_count(0)
     expect(fact(detail, "skipReason")).to_have_text("not executable (no run permission)")
+    expect(row(lab, "ui-10-hello.sh")).to_contain_text("Enabled: false")
     detail.get_by_role("button", name="Run all").click()
     lab.locator(".jp-Dialog").get_by_role("button", name="Run all").click()
     deadline = time.time() + 30
