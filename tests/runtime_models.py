@@ -137,6 +137,25 @@ def affine(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> tuple[np.ndar
     return np.maximum(x @ weight.astype(np.float32) + bias.astype(np.float32), 0), x.sum(axis=1)
 
 
+def save_savedmodel(directory: Path, weight: np.ndarray, bias: np.ndarray) -> Path:
+    """The same affine model as a TensorFlow SavedModel: serving_default takes x, gives y and z."""
+    import tensorflow as tf
+
+    class Affine(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(weight.astype(np.float32))
+            self.b = tf.Variable(bias.astype(np.float32))
+
+        @tf.function(input_signature=[tf.TensorSpec([None, weight.shape[0]], tf.float32, name="x")])
+        def serve(self, x):
+            return {"y": tf.nn.relu(tf.matmul(x, self.w) + self.b), "z": tf.reduce_sum(x, axis=1)}
+
+    module = Affine()
+    tf.saved_model.save(module, str(directory), signatures={"serving_default": module.serve})
+    return directory
+
+
 MAR_MODEL = """
 import torch
 

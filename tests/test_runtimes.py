@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 import requests
-from runtime_models import affine, save_bert, save_gpt2, save_mar, save_t5, save_triton_onnx
+from runtime_models import affine, save_bert, save_gpt2, save_mar, save_savedmodel, save_t5, save_triton_onnx
 
 from jupyter_easymaker.backends.local.modelserver import LocalModelServers, ServedModelSpec
 from jupyter_easymaker.serving import hf, loaders, openai, triton
@@ -123,6 +123,48 @@ def test_triton_torchscript_model(tmp_path):
     want = module(torch.tensor(X, dtype=torch.float32)).detach().numpy()
     np.testing.assert_allclose(served.v1_predict("lin", {"instances": X})["predictions"], want, rtol=1e-5)
 
+
+# -- TensorFlow SavedModel ---------------------------------------------------------------------------------------------
+
+
+def test_a_savedmodel_is_served_by_its_signature_from_the_latest_version(tmp_path):
+    save_savedmodel(tmp_path / "affine" / "1", W1, B1)
+    save_savedmodel(tmp_path / "affine" / "2", W2, B2)  # TensorFlow Serving's base path: the highest version
+    served = plane("affine", "TENSORFLOW", tmp_path / "affine")
+    y, z = affine(X, W2, B2)
+    answer = served.v2_infer("affine", None, {"inputs": [tensor("x", X)]})
+    assert answer["model_version"] == "2"
+    outputs = {o["name"]: o for o in answer["outputs"]}
+    assert outputs["y"]["datatype"] == "FP32" and outputs["y"]["shape"] == [2, 3]
+    np.testing.assert_allclose(outputs["y"]["data"], y.ravel(), rtol=1e-5)
+    np.testing.assert_allclose(outputs["z"]["data"], z, rtol=1e-5)
+    rows = served.v1_predict("affine", {"instances": X})["predictions"]
+    np.testing.assert_allclose([r["y"] for r in rows], y, rtol=1e-5)
+    metadata = served.v2_metadata("affine", None)
+    assert metadata["platform"] == "tensorflow"
+    assert metadata["inputs"] == [{"name": "x", "datatype": "FP32", "shape": [-1, 4]}]
+    with pytest.raises(InferenceError, match="has no input 'w'") as caught:
+        served.v2_infer("affine", None, {"inputs": [tensor("w", X)]})
+    assert caught.value.status == 400
+    with pytest.raises(loaders.LoadError, match=r"no signature 'predict' \(its signatures: serving_default\)"):
+        loaders.load("TENSORFLOW", tmp_path / "affine", {"signature_name": "predict"})
+
+
+def test_triton_tensorflow_savedmodel_platform(tmp_path):
+    save_savedmodel(tmp_path / "tfaffine" / "1" / "model.savedmodel", W1, B1)
+    (tmp_path / "tfaffine" / "config.pbtxt").write_text(TRITON_TF_CONFIG)
+    served = plane("tfaffine", "TRITON", tmp_path / "tfaffine")
+    answer = served.v2_infer("tfaffine", None, {"inputs": [tensor("x", X)], "outputs": [{"name": "z"}]})
+    np.testing.assert_allclose(answer["outputs"][0]["data"], affine(X, W1, B1)[1], rtol=1e-5)
+    assert served.v2_metadata("tfaffine", None)["platform"] == "tensorflow"
+
+
+TRITON_TF_CONFIG = """
+platform: "tensorflow_savedmodel"
+max_batch_size: 8
+input [ { name: "x", data_type: TYPE_FP32, dims: [ 4 ] } ]
+output [ { name: "y" data_type: TYPE_FP32 dims: [ 3 ] }, { name: "z" data_type: TYPE_FP32 dims: [ ] } ]
+"""
 
 # -- PyTorch .mar ------------------------------------------------------------------------------------------------------
 
@@ -260,6 +302,7 @@ def model_server(hf_models, tmp_path_factory):
         ServedModelSpec("sentiment", "HUGGING_FACE", str(hf_models["sequence"]), {}),
         ServedModelSpec("affine", "TRITON", str(save_triton_onnx(root / "affine", {1: (W1, B1), 2: (W2, B2)})), {}),
         ServedModelSpec("doubler", "PYTORCH", str(archive), {}),
+        ServedModelSpec("tfaffine", "TENSORFLOW", str(save_savedmodel(root / "tfaffine", W1, B1)), {}),
     ]
     servers = LocalModelServers(root / "stages")
     servers.deploy("rt", "r1", specs, pods=1)
@@ -317,7 +360,10 @@ def test_every_runtime_answers_over_http_in_one_server(model_server):
     generated = requests.post(f"{url}/v1/models/gen/predict", json={"instances": ["the quick brown"]}).json()
     assert generated["predictions"][0].startswith("the quick brown ")
     # OIP v1 keeps /v1/models; the OpenAI model list is under /openai/v1/models and holds generative models only
-    assert requests.get(f"{url}/v1/models").json() == {"models": ["gen", "plain", "sentiment", "affine", "doubler"]}
+    tf_rows = requests.post(f"{url}/v1/models/tfaffine:predict", json={"instances": X}).json()["predictions"]
+    np.testing.assert_allclose([r["y"] for r in tf_rows], affine(X, W1, B1)[0], rtol=1e-5)
+    models = ["gen", "plain", "sentiment", "affine", "doubler", "tfaffine"]
+    assert requests.get(f"{url}/v1/models").json() == {"models": models}
     listed = requests.get(f"{url}/openai/v1/models").json()
     assert listed["object"] == "list" and [m["id"] for m in listed["data"]] == ["gen", "plain"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,3 +46,13 @@ def parameter(parameters: dict[str, str], name: str, default: str | None = None)
         if key.replace("_", "").replace("-", "").lower() == wanted:
             return value
     return default
+
+
+def check_names(kind: str, declared: list[TensorSpec] | None, graph: list[TensorSpec], file: Path) -> None:
+    """A Triton config.pbtxt may only name tensors the model really has."""
+    if declared:
+        names = {spec.name for spec in graph}
+        for spec in declared:
+            if spec.name not in names:
+                raise LoadError(f"config.pbtxt names the {kind} '{spec.name}', which {file.name} lacks "
+                                f"(its {kind}s: {', '.join(sorted(names))})")  # fmt: skip

@@ -9,7 +9,7 @@ import types
 from pathlib import Path
 from typing import Any
 
-from . import hf, mar, triton
+from . import hf, mar, savedmodel, triton
 from .artifacts import WEIGHT_SUFFIXES, sklearn_file
 from .loaded import Loaded, LoadError
 
@@ -129,4 +129,5 @@ LOADERS = {
     "PYTORCH": load_pytorch,
     "HUGGING_FACE": hf.load,
     "TRITON": triton.load,
+    "TENSORFLOW": savedmodel.load,
 }

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .loaded import Loaded, LoadError, TensorSpec
+from .loaded import Loaded, LoadError, TensorSpec, check_names
 
 ONNX_TYPES = {
     "tensor(float)": "FP32", "tensor(double)": "FP64", "tensor(float16)": "FP16", "tensor(bool)": "BOOL",
@@ -31,8 +31,8 @@ def load(file: Path, inputs: list[TensorSpec] | None = None, outputs: list[Tenso
         raise LoadError(f"{file} is not a usable ONNX model: {err}") from None
     graph_inputs = [_spec(i) for i in session.get_inputs()]
     graph_outputs = [_spec(o) for o in session.get_outputs()]
-    _check_names("input", inputs, graph_inputs, file)
-    _check_names("output", outputs, graph_outputs, file)
+    check_names("input", inputs, graph_inputs, file)
+    check_names("output", outputs, graph_outputs, file)
     inputs, outputs = inputs or graph_inputs, outputs or graph_outputs
     output_names = [o.name for o in outputs]
 
@@ -55,12 +55,3 @@ def load(file: Path, inputs: list[TensorSpec] | None = None, outputs: list[Tenso
 def _spec(node: object) -> TensorSpec:
     shape = [d if isinstance(d, int) else -1 for d in getattr(node, "shape", [])]
     return TensorSpec(node.name, ONNX_TYPES.get(node.type, "BYTES"), shape)  # type: ignore[attr-defined]
-
-
-def _check_names(kind: str, declared: list[TensorSpec] | None, graph: list[TensorSpec], file: Path) -> None:
-    if declared:
-        names = {spec.name for spec in graph}
-        for spec in declared:
-            if spec.name not in names:
-                raise LoadError(f"config.pbtxt names the {kind} '{spec.name}', which {file.name} lacks "
-                                f"(its {kind}s: {', '.join(sorted(names))})")  # fmt: skip

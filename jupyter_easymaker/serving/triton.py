@@ -1,8 +1,9 @@
 """Triton's model layout without Triton: `{model}/config.pbtxt` + numbered version folders, or a repository of
 such models (the one named as the served model, or the only one, is served). The version served is the highest
 the config's version_policy allows (Triton's default: the latest). The platform or backend picks the runtime:
-ONNX (onnxruntime) and TorchScript (pytorch_libtorch) are served here. Inputs and outputs are the config's
-(name, data_type, dims; with max_batch_size > 0 a batch dimension leads), or the model's own when it has none."""
+ONNX (onnxruntime), TorchScript (pytorch_libtorch) and TensorFlow SavedModels (tensorflow_savedmodel) are served
+here. Inputs and outputs are the config's (name, data_type, dims; with max_batch_size > 0 a batch dimension leads),
+or the model's own when it has none."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from . import onnx
+from . import onnx, savedmodel
 from .loaded import Loaded, LoadError, TensorSpec, parameter
 from .pbtxt import PbtxtError, parse
 
 RUNTIMES = {"onnxruntime_onnx": "onnx", "onnxruntime": "onnx", "pytorch_libtorch": "torchscript",
-            "pytorch": "torchscript"}  # fmt: skip
-DEFAULT_FILES = {"onnx": "model.onnx", "torchscript": "model.pt"}
+            "pytorch": "torchscript", "tensorflow_savedmodel": "savedmodel"}  # fmt: skip
+DEFAULT_FILES = {"onnx": "model.onnx", "torchscript": "model.pt", "savedmodel": "model.savedmodel"}
 
 
 def model_dir(path: Path, name: str | None) -> Path:
@@ -74,6 +75,9 @@ def load(path: Path, parameters: dict[str, str]) -> Loaded:
     outputs = tensors(config.get("output", []), batched) or None
     if kind == "onnx":
         return onnx.load(file, inputs, outputs, folder.name)
+    if kind == "savedmodel":
+        signature = parameter(parameters, "signature_name") or savedmodel.DEFAULT_SIGNATURE
+        return savedmodel.load_dir(file, signature, inputs, outputs, folder.name)
     return torchscript(file, inputs, outputs, folder.name)
 
 
