@@ -36,6 +36,9 @@ def test_the_sidebar_offers_each_kind_in_order(kinds):
         "hyperparameter-tunings",
         "notebooks",
         "custom-envs",
+        "pipelines",
+        "pipeline-runs",
+        "pipeline-recurring-runs",
     ]
     assert [k["kind"] for k in kinds] == [k.kind for k in KINDS]
 
@@ -47,7 +50,7 @@ def test_a_kind_names_real_routes_fields_and_schemas(kinds, index, api):
     for name in (kind["idField"], kind["nameField"], *kind["columns"]):
         assert name in item, name
     create = document()["components"]["schemas"][kind["createSchema"]]
-    assert document()["paths"][f"{APP}/{kind['path']}"]["post"]["requestBody"]["content"]["application/json"]["schema"][
+    assert document()["paths"][f"{APP}/{kind['createPath'] or kind['path']}"]["post"]["requestBody"]["content"]["application/json"]["schema"][
         "$ref"
     ].endswith("/" + kind["createSchema"])
     fields = create["properties"]
@@ -58,16 +61,27 @@ def test_a_kind_names_real_routes_fields_and_schemas(kinds, index, api):
         *kind["copyFrom"],
         *kind["choices"],
         *kind["fillFrom"],
+        *kind["files"],
     ]:
         assert name in fields, f"{kind['kind']}: {name} is not a field of {kind['createSchema']}"
-    assert kind["nameField"] in fields
+    assert (kind["createNameField"] or kind["nameField"]) in fields
+    if kind["parameters"]:
+        spec = kind["parameters"]
+        assert spec["field"] in fields and spec["pickedBy"] in fields
+        source = next(k for k in kinds if k["kind"] == spec["kind"])
+        assert spec["specList"] in listed_schema(source)["properties"]
     assert set(kind["fillFrom"].values()) <= {k["kind"] for k in kinds}
     if kind["children"]:
         child = next(k for k in kinds if k["kind"] == kind["children"])
         query = document()["paths"][f"{APP}/{child['path']}"]["get"]["parameters"]
-        assert kind["idField"] in [p["name"] for p in query], "the children tab filters by this kind's id"
+        assert (kind["childrenFilter"] or kind["idField"]) in [p["name"] for p in query], "the children tab filter"
     # The list answers under the key the kind names.
     assert kind["listKey"] in api.get(f"/{kind['path']}")
+    if kind["graph"]:
+        assert "graph" in kind["tabs"]
+        for route in (kind["graph"]["route"], kind["graph"]["tasks"], kind["graph"]["log"], kind["graph"]["artifact"]):
+            if route:
+                assert f"{APP}/{kind['path']}/{{{kind['idField']}}}/{route}" in document()["paths"], route
 
 
 @pytest.mark.parametrize("index", range(len(KINDS)))
