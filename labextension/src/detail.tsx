@@ -4,6 +4,7 @@ import React from 'react';
 
 import { EasyMakerApi, Json } from './api';
 import { ErrorNote, ISeries, LineChart, StatusBadge } from './components';
+import { GraphTab } from './graph';
 import { canDelete, canRetry, canStop, canTransition, IKind, itemId, itemName, itemStatus, Tab } from './registry';
 import { humanize } from './schema';
 
@@ -24,7 +25,8 @@ const TAB_LABELS: { [tab in Tab]: string } = {
   logs: 'Logs',
   metrics: 'Metrics',
   monitoring: 'Monitoring',
-  children: 'Contents'
+  children: 'Contents',
+  graph: 'Graph'
 };
 
 /** Polls `load` every `ms` while mounted; returns its last answer and error. */
@@ -293,7 +295,7 @@ function Children(props: {
 }): JSX.Element {
   const child = props.child;
   const [list, error] = usePoll(
-    async () => (child ? props.api.list(child, `?${props.kind.idField}=${encodeURIComponent(props.id)}`) : []),
+    async () => (child ? props.api.list(child, `?${props.kind.childrenFilter || props.kind.idField}=${encodeURIComponent(props.id)}`) : []),
     3000,
     [child, props.id]
   );
@@ -444,6 +446,7 @@ function Detail(props: { api: EasyMakerApi; kind: IKind; id: string; actions: ID
         {tab === 'metrics' && <Metrics api={api} kind={kind} id={id} />}
         {tab === 'monitoring' && <Monitoring api={api} kind={kind} id={id} />}
         {tab === 'children' && <Children api={api} kind={kind} child={child} id={id} actions={actions} />}
+        {tab === 'graph' && kind.graph && <GraphTab api={api} kind={kind} id={id} />}
       </section>
     </div>
   );

@@ -10,7 +10,9 @@ import React from 'react';
 import { ApiError, EasyMakerApi, Json } from './api';
 import { ErrorNote } from './components';
 import { IKind } from './registry';
+import { parametersFor } from './parameters';
 import { clean, copyData, extraErrors, formSpec, IChoiceOptions, IFormSpec } from './schema';
+import { nameOf, withFiles } from './upload';
 
 export interface IFormActions {
   created(kind: IKind, item: Json): void;
@@ -28,6 +30,7 @@ function CreateForm(props: {
   const [serverErrors, setServerErrors] = React.useState<Json | undefined>(undefined);
   const [message, setMessage] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState(false);
+  const [parameterHelp, setParameterHelp] = React.useState<string | null>(null);
 
   React.useEffect(() => {
     const load = async () => {
@@ -46,10 +49,15 @@ function CreateForm(props: {
           }
         })
       );
-      const built = formSpec(kind, openapi, options);
+      const nameField = kind.createNameField || kind.nameField;
+      const built = withFiles(kind, formSpec(kind, openapi, options), (_field, filename) =>
+        setData(current => (current[nameField] ? current : { ...current, [nameField]: nameOf(filename) }))
+      );
       setSpec(built);
       if (props.source) {
-        setData(copyData(kind, props.source, built.schema));
+        const copied = copyData(kind, props.source, built.schema);
+        setData(copied);
+        void parametersFor(api, kind, {}, copied, true).then(found => found && setParameterHelp(found.help));
       }
     };
     load().catch(err => setMessage(`Cannot build the form: ${err.message}`));
@@ -59,6 +67,15 @@ function CreateForm(props: {
   const fill = async (before: Json, after: Json) => {
     if (!spec) {
       return;
+    }
+    try {
+      const found = await parametersFor(api, kind, before, after);
+      if (found) {
+        setParameterHelp(found.help);
+        setData(current => ({ ...current, [kind.parameters!.field]: found.list }));
+      }
+    } catch (err: any) {
+      setMessage(`Cannot load the parameters: ${err.message}`);
     }
     for (const [field, source] of Object.entries(kind.fillFrom || {})) {
       if (!after[field] || after[field] === before[field]) {
@@ -94,7 +111,7 @@ function CreateForm(props: {
     setBusy(true);
     setMessage(null);
     try {
-      const answer = await api.post(kind.path, body);
+      const answer = await api.post(kind.createPath || kind.path, body);
       props.actions.created(kind, answer[kind.itemKey]);
     } catch (err: any) {
       if (err instanceof ApiError && err.errors.length) {
@@ -125,7 +142,14 @@ function CreateForm(props: {
         >
           <FormComponent
             schema={spec.schema}
-            uiSchema={spec.uiSchema}
+            uiSchema={
+              parameterHelp && kind.parameters
+                ? {
+                    ...spec.uiSchema,
+                    [kind.parameters.field]: { ...spec.uiSchema[kind.parameters.field], 'ui:description': parameterHelp }
+                  }
+                : spec.uiSchema
+            }
             formData={data}
             validator={validator as any}
             liveValidate

@@ -12,7 +12,23 @@ export interface IChoice {
 }
 
 export type Action = 'create' | 'copy' | 'start' | 'stop' | 'reboot' | 'retry' | 'delete' | 'tensorboard';
-export type Tab = 'information' | 'hyperparameters' | 'logs' | 'metrics' | 'monitoring' | 'children';
+export type Tab = 'information' | 'hyperparameters' | 'logs' | 'metrics' | 'monitoring' | 'children' | 'graph';
+
+/** The graph tab's routes, relative to the item (`{path}/{id}/`); see api/ui.py `Graph`. */
+export interface IGraphRoutes {
+  route: string;
+  tasks: string | null;
+  log: string | null;
+  artifact: string | null;
+}
+
+/** A form list of {parameterName, parameterValue} filled from the picked item's declared parameters. */
+export interface IParameters {
+  field: string;
+  pickedBy: string;
+  kind: string;
+  specList: string;
+}
 
 export interface IKind {
   kind: string;
@@ -43,6 +59,16 @@ export interface IKind {
   fillFrom: { [field: string]: string };
   /** The kind the children tab lists, filtered by this item's id (`?{idField}={id}`). */
   children: string | null;
+  /** The query parameter the children tab filters by (default `idField`). */
+  childrenFilter?: string | null;
+  /** Where the create form posts, if not `path`. */
+  createPath?: string | null;
+  /** The create form's name field, if not `nameField`. */
+  createNameField?: string | null;
+  /** Create-form fields given as a picked file (field -> accepted suffixes), sent as base64. */
+  files?: { [field: string]: string };
+  graph?: IGraphRoutes | null;
+  parameters?: IParameters | null;
 }
 
 export function itemId(kind: IKind, item: Json): string {

@@ -119,10 +119,11 @@ export function copyData(kind: IKind, item: Json, schema: Json): Json {
       data[field] = value;
     }
   }
-  const name = data[kind.nameField];
+  const nameField = kind.createNameField || kind.nameField;
+  const name = data[nameField];
   if (typeof name === 'string') {
-    const max = schema.properties[kind.nameField]?.maxLength ?? 50;
-    data[kind.nameField] = `${name.slice(0, max - 5)}-copy`;
+    const max = schema.properties[nameField]?.maxLength ?? 50;
+    data[nameField] = `${name.slice(0, max - 5)}-copy`;
   }
   return data;
 }
