@@ -10,9 +10,9 @@ import React from 'react';
 import { ApiError, EasyMakerApi, Json } from './api';
 import { ErrorNote } from './components';
 import { IKind } from './registry';
-import { parametersFor } from './parameters';
+import { parametersFor, withParameterHelp } from './parameters';
 import { clean, copyData, extraErrors, formSpec, IChoiceOptions, IFormSpec } from './schema';
-import { nameOf, withFiles } from './upload';
+import { namedAfterFile, withFiles } from './upload';
 
 export interface IFormActions {
   created(kind: IKind, item: Json): void;
@@ -31,6 +31,7 @@ function CreateForm(props: {
   const [message, setMessage] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState(false);
   const [parameterHelp, setParameterHelp] = React.useState<string | null>(null);
+  const pickedFile = React.useRef<string | null>(null);
 
   React.useEffect(() => {
     const load = async () => {
@@ -49,10 +50,9 @@ function CreateForm(props: {
           }
         })
       );
-      const nameField = kind.createNameField || kind.nameField;
-      const built = withFiles(kind, formSpec(kind, openapi, options), (_field, filename) =>
-        setData(current => (current[nameField] ? current : { ...current, [nameField]: nameOf(filename) }))
-      );
+      const built = withFiles(kind, formSpec(kind, openapi, options), (_field, filename) => {
+        pickedFile.current = filename;
+      });
       setSpec(built);
       if (props.source) {
         const copied = copyData(kind, props.source, built.schema);
@@ -141,15 +141,8 @@ function CreateForm(props: {
           }}
         >
           <FormComponent
-            schema={spec.schema}
-            uiSchema={
-              parameterHelp && kind.parameters
-                ? {
-                    ...spec.uiSchema,
-                    [kind.parameters.field]: { ...spec.uiSchema[kind.parameters.field], 'ui:description': parameterHelp }
-                  }
-                : spec.uiSchema
-            }
+            schema={withParameterHelp(kind, spec.schema, parameterHelp)}
+            uiSchema={spec.uiSchema}
             formData={data}
             validator={validator as any}
             liveValidate
@@ -157,7 +150,7 @@ function CreateForm(props: {
             noHtml5Validate
             extraErrors={serverErrors as any}
             onChange={(event: any) => {
-              const next = event.formData;
+              const next = namedAfterFile(kind, data, event.formData, pickedFile.current);
               setData(next);
               setServerErrors(undefined);
               void fill(data, next);

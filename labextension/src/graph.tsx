@@ -76,8 +76,11 @@ function note(node: IGraphNode): string {
   return '';
 }
 
+const CHAR_W = 6.5; // about, at 12px
+const MAX_NOTE = 360;
+
 function clip(text: string, width: number): string {
-  const max = Math.max(4, Math.floor(width / 6.5));
+  const max = Math.max(4, Math.floor(width / CHAR_W));
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -88,7 +91,10 @@ export function GraphView(props: {
   onSelect: (id: string) => void;
 }): JSX.Element {
   const { nodes, edges } = props;
-  const placed = React.useMemo(() => layout(nodes, edges), [JSON.stringify(nodes.map(n => [n.id, n.parent])), edges]);
+  const placed = React.useMemo(
+    () => layout(nodes, edges, node => Math.min(MAX_NOTE, 16 + CHAR_W * Math.max(node.name.length, note(node).length))),
+    [JSON.stringify(nodes.map(n => [n.id, n.parent])), edges]
+  );
   const depth = (node: IGraphNode): number => {
     let d = 0;
     let parent = node.parent;
@@ -149,10 +155,10 @@ export function GraphView(props: {
             <title>{[node.name, note(node)].filter(Boolean).join(': ')}</title>
             <rect x={box.x} y={box.y} width={box.w} height={box.h} rx={6} />
             <text className="jp-EasyMaker-graph-label" x={box.x + 8} y={box.y + 16}>
-              {node.name}
+              {clip(node.name, box.w - 16)}
             </text>
-            <text className="jp-EasyMaker-graph-note" x={box.x + box.w - 8} y={box.y + 16} textAnchor="end">
-              {clip(note(node), Math.max(40, box.w - 16 - node.name.length * 7))}
+            <text className="jp-EasyMaker-graph-note" x={box.x + 8} y={box.y + 31}>
+              {clip(note(node), box.w - 16)}
             </text>
             <line className="jp-EasyMaker-graph-band" x1={box.x} x2={box.x + box.w} y1={box.y + HEADER - 4} y2={box.y + HEADER - 4} />
           </g>

@@ -39,7 +39,7 @@ export interface ILayout {
 
 export const NODE_W = 168;
 export const NODE_H = 36;
-export const HEADER = 26; // a group's title band
+export const HEADER = 40; // a group's title band: its name, and what it is (condition, loop)
 const PAD = 12; // inside a group
 const GAP_X = 24;
 const GAP_Y = 40;
@@ -52,7 +52,8 @@ interface ISized {
   inner: Map<string, { x: number; y: number }>;
 }
 
-export function layout(nodes: IGraphNode[], edges: IGraphEdge[]): ILayout {
+/** `minWidth` gives a group the width its title band needs. */
+export function layout(nodes: IGraphNode[], edges: IGraphEdge[], minWidth: (node: IGraphNode) => number = () => 0): ILayout {
   const ids = new Set(nodes.map(n => n.id));
   const childrenOf = new Map<string, IGraphNode[]>();
   for (const node of nodes) {
@@ -68,11 +69,11 @@ export function layout(nodes: IGraphNode[], edges: IGraphEdge[]): ILayout {
       if (childrenOf.has(kid.id)) {
         const inner = place(kid.id);
         sized.set(kid.id, inner);
-        size.set(kid.id, { w: Math.max(NODE_W, inner.w + 2 * PAD), h: inner.h + HEADER + PAD });
+        size.set(kid.id, { w: Math.max(NODE_W, inner.w + 2 * PAD, minWidth(kid)), h: inner.h + HEADER + PAD });
       } else if (kid.kind === 'task') {
         size.set(kid.id, { w: NODE_W, h: NODE_H });
       } else {
-        size.set(kid.id, { w: NODE_W, h: NODE_H + HEADER }); // an empty group
+        size.set(kid.id, { w: Math.max(NODE_W, minWidth(kid)), h: NODE_H + HEADER }); // an empty group
       }
     }
     const local = new Set(kids.map(k => k.id));

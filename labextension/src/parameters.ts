@@ -58,3 +58,12 @@ export async function parametersFor(
   const list = specs.map(s => ({ parameterName: s.parameterName, parameterValue: s.defaultValue ?? '' }));
   return { list, help };
 }
+
+/** The form schema with the parameter list described by the picked item's parameter types. */
+export function withParameterHelp(kind: IKind, schema: Json, help: string | null): Json {
+  const field = kind.parameters?.field;
+  if (!help || !field || !schema.properties?.[field]) {
+    return schema;
+  }
+  return { ...schema, properties: { ...schema.properties, [field]: { ...schema.properties[field], description: help } } };
+}

@@ -82,6 +82,7 @@ export function formSpec(kind: IKind, openapi: Json, options: IChoiceOptions = {
   }
   const schema = titled(resolve(raw, components), kind.titles);
   delete schema.title;
+  delete schema.description; // the request model's docstring speaks to developers, not to the form's user
   // Hidden fields (set by other parts, e.g. pipelines) and fixed ones (a `const`) are not the user's to fill.
   for (const [field, property] of Object.entries<Json>(schema.properties)) {
     if (kind.hidden.includes(field) || 'const' in property) {

@@ -18,6 +18,15 @@ export function readBase64(file: Blob): Promise<string> {
   });
 }
 
+/**
+ * Form data after a change: a newly picked file names the resource after it, if it has no name yet.
+ */
+export function namedAfterFile(kind: IKind, before: Json, after: Json, filename: string | null): Json {
+  const nameField = kind.createNameField || kind.nameField;
+  const changed = Object.keys(kind.files || {}).some(field => after[field] && after[field] !== before[field]);
+  return changed && filename && !after[nameField] ? { ...after, [nameField]: nameOf(filename) } : after;
+}
+
 /** A file name as a resource name: `my pipeline.v2.yaml` -> `my-pipeline-v2`. */
 export function nameOf(filename: string): string {
   const stem = filename.replace(/\.[^.]*$/, '');
@@ -48,10 +57,11 @@ function FileWidget(props: Json): JSX.Element {
             return;
           }
           try {
-            props.onChange(await readBase64(file));
+            const content = await readBase64(file);
+            options.onFile?.(file.name);
+            props.onChange(content);
             setPicked(`${file.name} (${file.size} bytes)`);
             setError(null);
-            options.onFile?.(file.name);
           } catch (err: any) {
             setError(`Cannot read ${file.name}: ${err}`);
           }
@@ -63,7 +73,7 @@ function FileWidget(props: Json): JSX.Element {
   );
 }
 
-/** The form spec with the kind's file fields as file inputs; `onFile` hears the picked file's name. */
+/** The form spec with the kind's file fields as file inputs; `onFile` hears the picked file's name first. */
 export function withFiles(kind: IKind, spec: IFormSpec, onFile: (field: string, filename: string) => void): IFormSpec {
   const uiSchema = { ...spec.uiSchema };
   for (const [field, accept] of Object.entries(kind.files || {})) {
