@@ -84,6 +84,8 @@ function clip(text: string, width: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+let graphs = 0;
+
 export function GraphView(props: {
   nodes: IGraphNode[];
   edges: IGraphEdge[];
@@ -91,6 +93,8 @@ export function GraphView(props: {
   onSelect: (id: string) => void;
 }): JSX.Element {
   const { nodes, edges } = props;
+  // Ids are document-wide, and a marker in a hidden tab does not draw: each graph has its own arrow.
+  const arrow = React.useMemo(() => `em-arrow-${++graphs}`, []);
   const placed = React.useMemo(
     () => layout(nodes, edges, node => Math.min(MAX_NOTE, 16 + CHAR_W * Math.max(node.name.length, note(node).length))),
     [JSON.stringify(nodes.map(n => [n.id, n.parent])), edges]
@@ -136,7 +140,7 @@ export function GraphView(props: {
       aria-label="Pipeline graph"
     >
       <defs>
-        <marker id="em-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">
+        <marker id={arrow} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">
           <path d="M 0 0 L 10 5 L 0 10 z" className="jp-EasyMaker-graph-arrow" />
         </marker>
       </defs>
@@ -174,7 +178,7 @@ export function GraphView(props: {
             data-source={edge.source}
             data-target={edge.target}
             d={edgePath(from, to)}
-            markerEnd="url(#em-arrow)"
+            markerEnd={`url(#${arrow})`}
           />
         ) : null;
       })}

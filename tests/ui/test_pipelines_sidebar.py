@@ -161,8 +161,6 @@ def test_run_from_the_sidebar_live_graph_task_logs_and_artifacts(lab: Page, lab_
     expect(task.get_by_label("Output parameters")).to_contain_text("0.7")
     expect(task.locator(".jp-EasyMaker-task-log")).to_contain_text("trained on 7 rows accuracy=0.9")
     lab.screenshot(path=str(artifacts / "pipeline-run-graph.png"))
-    DOCS.mkdir(exist_ok=True)
-    lab.screenshot(path=str(DOCS / "pipeline-run-graph.png"))
     with lab.expect_download() as download:
         task.get_by_role("button", name="Download model").click()
     assert Path(download.value.path()).read_text() == "model rows=7 lr=0.1"
@@ -181,6 +179,27 @@ def test_run_from_the_sidebar_live_graph_task_logs_and_artifacts(lab: Page, lab_
     current_detail(lab).get_by_role("button", name="Delete").click()
     lab.locator(".jp-Dialog").get_by_role("button", name="OK").click()
     expect(row(lab, "ui-run")).to_have_count(0)
+
+    # A loop inside a condition: the loop's body node gathers its iterations' tasks.
+    pipeline_id = upload(lab_api, "ui-run-loop", compiled["loop_condition"])
+    body = {"pipelineRunOrRecurringRunName": "ui-loop-run", "pipelineId": pipeline_id, "experimentName": "ui-pl",
+            "flavorId": lab_api.flavor_id(), "bootStorageSize": 50}  # fmt: skip
+    lab_api.post("/pipeline-runs", body)
+    row(lab, "ui-loop-run").click()
+    detail = current_detail(lab)
+    square = graph_node(detail, "condition-1/for-loop-2/square")
+    expect(square).to_have_class(re.compile("jp-EasyMaker-state-succeeded"), timeout=120_000)
+    expect(graph_node(detail, "condition-1")).to_have_attribute("data-state", "SUCCEEDED")
+    square.click()
+    tasks = detail.locator(".jp-EasyMaker-task")
+    expect(tasks).to_have_count(3)
+    for i, x in enumerate((1, 2, 3)):
+        task = detail.locator(f".jp-EasyMaker-task[data-task-id='condition-1/for-loop-2-iteration-{i}/square']")
+        expect(task.get_by_label("Output parameters")).to_contain_text(str(x * x))
+        expect(task.locator(".jp-EasyMaker-task-log")).to_contain_text(f"squaring {x}")
+    lab.screenshot(path=str(artifacts / "pipeline-run-loop-graph.png"))
+    DOCS.mkdir(exist_ok=True)
+    lab.screenshot(path=str(DOCS / "pipeline-run-graph.png"))
 
 
 def test_recurring_run_enable_disable_and_its_runs(lab: Page, lab_api, compiled):
