@@ -41,8 +41,8 @@ def parameters(form, count: int) -> dict[str, str]:
     names = form.locator("input[id^='root_parameterList_'][id$='_parameterName']")
     expect(names).to_have_count(count)
     values = form.locator("input[id^='root_parameterList_'][id$='_parameterValue']")
-    return dict(zip(names.evaluate_all("els => els.map(e => e.value)"),
-                    values.evaluate_all("els => els.map(e => e.value)")))  # fmt: skip
+    read = "els => els.map(e => e.value)"
+    return dict(zip(names.evaluate_all(read), values.evaluate_all(read), strict=True))
 
 
 def parameter_input(form, name: str):
@@ -100,8 +100,8 @@ def test_upload_from_a_file_graph_and_refusals(lab: Page, lab_api, compiled, tmp
     condition = graph_node(detail, "condition-1")
     expect(condition.locator(".jp-EasyMaker-graph-note")).to_contain_text("flip-Output == 'heads'")
     expect(graph_node(detail, "condition-1/for-loop-2").locator(".jp-EasyMaker-graph-note")).to_contain_text("items")
-    outer, inner = condition.locator("rect").bounding_box(), graph_node(detail, "condition-1/for-loop-2/square").locator(
-        "rect").bounding_box()  # fmt: skip
+    outer = condition.locator("rect").bounding_box()
+    inner = graph_node(detail, "condition-1/for-loop-2/square").locator("rect").bounding_box()
     assert outer["x"] < inner["x"] and inner["x"] + inner["width"] < outer["x"] + outer["width"]
     assert outer["y"] < inner["y"] and inner["y"] + inner["height"] < outer["y"] + outer["height"]
     graph_node(detail, "condition-1/for-loop-2").locator(".jp-EasyMaker-graph-label").click()
