@@ -2,9 +2,11 @@
  * Create-form fields given as a file (a kind's `files`): a file input whose value is the file's base64, as the API
  * takes it (a pipeline's base64PipelineSpecManifest). Picking a file also names the resource after it if unnamed.
  */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { showErrorMessage } from '@jupyterlab/apputils';
 import React from 'react';
 
-import { Json } from './api';
+import { ApiError, EasyMakerApi, Json } from './api';
 import { IKind } from './registry';
 import { IFormSpec } from './schema';
 
@@ -86,4 +88,58 @@ export function withFiles(kind: IKind, spec: IFormSpec, onFile: (field: string, 
     }
   }
   return { ...spec, uiSchema };
+}
+
+/** What the lab's file browser has selected (its public `selectedItems()`, read without importing the package). */
+function selectedFiles(app: JupyterFrontEnd): Json[] {
+  for (const widget of app.shell.widgets('left')) {
+    const browser = widget as any;
+    if (widget.id === 'filebrowser' && typeof browser.selectedItems === 'function') {
+      return Array.from(browser.selectedItems() as Iterable<Json>);
+    }
+  }
+  return [];
+}
+
+const PIPELINE_FILE = /\.ya?ml$/i;
+
+/**
+ * "Upload as EasyMaker pipeline" in the file browser's context menu on YAML files: each selected file is uploaded
+ * (named after it) to the kind whose create form takes a `.yaml` file, then opened; a refusal says why.
+ */
+export function addUploadCommand(
+  app: JupyterFrontEnd,
+  api: EasyMakerApi,
+  opened: (kind: IKind, item: Json) => void
+): void {
+  const id = 'easymaker:upload-pipeline';
+  app.commands.addCommand(id, {
+    label: 'Upload as EasyMaker pipeline',
+    isVisible: () => {
+      const files = selectedFiles(app);
+      return files.length > 0 && files.every(f => f.type !== 'directory' && PIPELINE_FILE.test(f.name));
+    },
+    execute: async () => {
+      const kind = (await api.kinds()).find(k => Object.values(k.files || {}).some(accept => accept.includes('.yaml')));
+      if (!kind) {
+        return;
+      }
+      const field = Object.keys(kind.files || {})[0];
+      for (const file of selectedFiles(app).filter(f => PIPELINE_FILE.test(f.name))) {
+        try {
+          const model = await app.serviceManager.contents.get(file.path, { content: true, format: 'base64' });
+          const body = {
+            [kind.createNameField || kind.nameField]: nameOf(file.name),
+            [field]: String(model.content).replace(/\s+/g, '')
+          };
+          const answer = await api.post(kind.createPath || kind.path, body);
+          opened(kind, answer[kind.itemKey]);
+        } catch (err: any) {
+          const fields = err instanceof ApiError ? err.errors.map(e => `${e.field}: ${e.message}`) : [];
+          await showErrorMessage(`Cannot upload ${file.name} as a ${kind.singular}`, [err.message, ...fields].join('\n'));
+        }
+      }
+    }
+  });
+  app.contextMenu.addItem({ command: id, selector: '.jp-DirListing-item[data-isdir="false"]', rank: 60 });
 }

@@ -248,3 +248,26 @@ def test_recurring_run_enable_disable_and_its_runs(lab: Page, lab_api, compiled)
     expect(runs).to_have_count(len(made))
     runs.first.get_by_role("button").click()
     expect(current_detail(lab).locator("svg.jp-EasyMaker-graph g[data-id='tick']")).to_be_visible()
+
+
+def test_upload_a_yaml_from_the_file_browser(lab: Page, lab_server, compiled):
+    shutil.copy(compiled["three_step"], lab_server.root_dir / "ui-from-browser.yaml")
+    (lab_server.root_dir / "notes.txt").write_text("not a pipeline")
+    lab.locator(".lm-TabBar-tab[data-id='filebrowser']").click()
+    lab.evaluate("window.jupyterapp.commands.execute('filebrowser:refresh')")
+    item = lab.locator(".jp-DirListing-item", has_text="ui-from-browser.yaml")
+    menu = lab.locator(".lm-Menu")
+    lab.locator(".jp-DirListing-item", has_text="notes.txt").click(button="right")
+    expect(menu.get_by_text("Rename", exact=True)).to_be_visible()
+    expect(menu.get_by_text("Upload as EasyMaker pipeline")).to_be_hidden()  # offered on YAML files only
+    lab.keyboard.press("Escape")
+    item.click()
+    item.click(button="right")
+    menu.get_by_text("Upload as EasyMaker pipeline").click()
+    detail = current_detail(lab)
+    expect(detail.locator("h1")).to_have_text("ui-from-browser")
+    expect(detail.locator("svg.jp-EasyMaker-graph .jp-EasyMaker-graph-edge")).to_have_count(2)
+    # Again: the name is taken, and the dialog says so.
+    item.click(button="right")
+    menu.get_by_text("Upload as EasyMaker pipeline").click()
+    dialog_says(lab, "already exists")
