@@ -929,8 +929,9 @@ OPERATIONS.update({
                        (400, 409)),
     (f"{PREC}/{{pipelineRecurringRunId}}", "get"): Op("getPipelineRecurringRun", "Get a recurring run", RECURRING,
                                                       errors=(404,)),
-    (f"{PREC}/{{pipelineRecurringRunId}}", "delete"): Op("deletePipelineRecurringRun",
-                                                         "Delete a recurring run (its runs stay)", {}, errors=(404,)),
+    (f"{PREC}/{{pipelineRecurringRunId}}", "delete"): Op(
+        "deletePipelineRecurringRun", "Delete a recurring run none of whose runs is in progress (its runs stay)", {},
+        errors=(404, 409)),
     (f"{PREC}/{{pipelineRecurringRunId}}/start", "put"): Op("startPipelineRecurringRun", "Start a recurring run",
                                                             RECURRING, errors=(404, 409)),
     (f"{PREC}/{{pipelineRecurringRunId}}/stop", "put"): Op("stopPipelineRecurringRun", "Stop a recurring run",
