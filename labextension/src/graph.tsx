@@ -366,7 +366,15 @@ export function GraphTab(props: { api: EasyMakerApi; kind: IKind; id: string }):
   const graph = kind.graph!;
   const base = `${kind.path}/${encodeURIComponent(id)}`;
   const [selected, setSelected] = React.useState<string | null>(null);
-  const [body, error] = usePolled(() => api.get(`${base}/${graph.route}`), graph.tasks ? 2000 : 0, [id]);
+  // A run's graph follows it until it is over (its status is one a finished item has: the kind's deletable ones).
+  const [live, setLive] = React.useState(!!graph.tasks);
+  const [body, error] = usePolled(() => api.get(`${base}/${graph.route}`), live ? 2000 : 0, [id, live]);
+  const status = kind.statusField ? body?.[kind.statusField] : undefined;
+  React.useEffect(() => {
+    if (graph.tasks && status) {
+      setLive(!kind.deletable.includes(status));
+    }
+  }, [status]);
   const nodes: IGraphNode[] = body?.graph?.nodes || [];
   const edges: IGraphEdge[] = body?.graph?.edges || [];
   const node = nodes.find(n => n.id === selected) || null;
