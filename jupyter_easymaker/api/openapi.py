@@ -554,7 +554,7 @@ def ui_kind_schema() -> dict:
         "actions": {"type": "array", "items": {"enum": ["create", "copy", "start", "stop", "reboot", "retry", "delete",
                                                        "tensorboard"]}},
         "tabs": {"type": "array", "items": {"enum": ["information", "hyperparameters", "logs", "metrics",
-                                                     "monitoring", "children"]}},
+                                                     "monitoring", "children", "graph"]}},
         "statusTones": {"type": "object", "additionalProperties": {"enum": ["running", "complete", "failed",
                                                                             "stopped"]}},
         "stoppable": strings, "startable": strings, "rebootable": strings, "retryable": strings,
@@ -564,6 +564,15 @@ def ui_kind_schema() -> dict:
         "hidden": strings, "columns": strings,
         "fillFrom": {**by_field, "description": "Form field -> the kind whose picked item fills the other fields"},
         "children": {**nullable(STRING), "description": "The kind the children tab lists, filtered by this one's id"},
+        "childrenFilter": {**nullable(STRING), "description": "The query parameter the children tab filters by "
+                                                              "(null: idField)"},
+        "createPath": {**nullable(STRING), "description": "Where the create form posts (null: path)"},
+        "createNameField": {**nullable(STRING), "description": "The create form's name field (null: nameField)"},
+        "files": {**by_field, "description": "Create-form field -> accepted file suffixes; its value is the file's "
+                                             "base64"},
+        "graph": nullable(obj({"route": STRING, "tasks": nullable(STRING), "log": nullable(STRING),
+                               "artifact": nullable(STRING)})),
+        "parameters": nullable(obj({"field": STRING, "pickedBy": STRING, "kind": STRING, "specList": STRING})),
     })  # fmt: skip
 
 
