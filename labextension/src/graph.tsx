@@ -165,6 +165,7 @@ export function GraphView(props: {
               {clip(note(node), box.w - 16)}
             </text>
             <line className="jp-EasyMaker-graph-band" x1={box.x} x2={box.x + box.w} y1={box.y + HEADER - 4} y2={box.y + HEADER - 4} />
+            {node.state && <circle className="jp-EasyMaker-graph-dot" cx={box.x + box.w - 12} cy={box.y + 12} r={4} />}
           </g>
         );
       })}
