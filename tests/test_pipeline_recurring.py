@@ -149,8 +149,32 @@ def test_a_stopped_schedule_creates_nothing_and_catches_up_when_started(api, com
     copied = copied["pipelineRecurringRun"]
     assert copied["pipelineRecurringRunName"] == "toggled-copy"
     assert copied["scheduleCronExpression"] == "0 0 0 * * *" and copied["schedulePeriodicSeconds"] is None
+    ended = ("COMPLETE", "FAIL PIPELINE RUN", "STOPPED")
+    for run in runs_of(api, recurring_id):  # the console's rule: not while one of its runs is in progress
+        wait_for(lambda run=run: api.get(f"/pipeline-runs/{run['pipelineRunId']}")["pipelineRun"][
+            "pipelineRunStatusCode"] in ended, what="the runs to end")  # fmt: skip
     for rid in (recurring_id, copied["pipelineRecurringRunId"]):
         api.delete(f"/pipeline-recurring-runs/{rid}")
+
+
+def test_a_recurring_run_is_not_deleted_while_one_of_its_runs_is_in_progress(api, compiled, tmp_path):
+    pipeline_id = upload(api, "two-sleepers-held", compiled["two_sleepers"])
+    body = recurring_body(api, "holds-a-run", pipeline_id, schedulePeriodicSeconds=1, maxConcurrencyCount=1,
+                          parameterList=[{"parameterName": "marker_dir", "parameterValue": str(tmp_path)}])  # fmt: skip
+    recurring_id = api.post("/pipeline-recurring-runs", body)["pipelineRecurringRun"]["pipelineRecurringRunId"]
+    run = wait_for(lambda: runs_of(api, recurring_id), what="the first run")[0]
+    api.put(f"/pipeline-recurring-runs/{recurring_id}/stop")
+    status, answer = api.call("DELETE", f"/pipeline-recurring-runs/{recurring_id}")
+    assert status == 409 and run["pipelineRunName"] in answer["header"]["resultMessage"], answer
+    assert "in progress" in answer["header"]["resultMessage"]
+    api.put(f"/pipeline-runs/{run['pipelineRunId']}/stop")
+    api.delete(f"/pipeline-recurring-runs/{recurring_id}")  # a stopping run does not hold it
+    assert api.get(f"/pipeline-runs/{run['pipelineRunId']}")["pipelineRun"]["pipelineRecurringRun"][
+        "pipelineRecurringRunName"] == "holds-a-run"  # fmt: skip
+    wait_for(lambda: api.get(f"/pipeline-runs/{run['pipelineRunId']}")["pipelineRun"]["pipelineRunStatusCode"]
+             == "STOPPED", what="the run to stop")  # fmt: skip
+    api.delete(f"/pipeline-runs/{run['pipelineRunId']}")
+    api.delete(f"/pipelines/{pipeline_id}")
 
 
 def test_a_run_in_progress_survives_a_server_kill(server_factory, compiled, tmp_path):

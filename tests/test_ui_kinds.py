@@ -37,6 +37,9 @@ def test_the_sidebar_offers_each_kind_in_order(kinds):
         "notebooks",
         "custom-envs",
         "cont-init-scripts",
+        "pipelines",
+        "pipeline-runs",
+        "pipeline-recurring-runs",
     ]
     assert [k["kind"] for k in kinds] == [k.kind for k in KINDS]
 
@@ -56,7 +59,8 @@ def test_a_kind_names_real_routes_fields_and_schemas(kinds, index, api):
         fields[kind["idField"]] = {}
     else:
         assert kind["createMethod"] == "POST"
-        assert body_schema(document()["paths"][f"{APP}/{kind['path']}"]["post"]) == kind["createSchema"]
+        posted = document()["paths"][f"{APP}/{kind['createPath'] or kind['path']}"]["post"]
+        assert body_schema(posted) == kind["createSchema"]
     for name in [
         *kind["titles"],
         *kind["order"],
@@ -64,16 +68,27 @@ def test_a_kind_names_real_routes_fields_and_schemas(kinds, index, api):
         *kind["copyFrom"],
         *kind["choices"],
         *kind["fillFrom"],
+        *kind["files"],
     ]:
         assert name in fields, f"{kind['kind']}: {name} is not a field of {kind['createSchema']}"
-    assert kind["nameField"] in fields
+    assert (kind["createNameField"] or kind["nameField"]) in fields
+    if kind["parameters"]:
+        spec = kind["parameters"]
+        assert spec["field"] in fields and spec["pickedBy"] in fields
+        source = next(k for k in kinds if k["kind"] == spec["kind"])
+        assert spec["specList"] in listed_schema(source)["properties"]
     assert set(kind["fillFrom"].values()) <= {k["kind"] for k in kinds}
     if kind["children"]:
         child = next(k for k in kinds if k["kind"] == kind["children"])
         query = document()["paths"][f"{APP}/{child['path']}"]["get"]["parameters"]
-        assert kind["idField"] in [p["name"] for p in query], "the children tab filters by this kind's id"
+        assert (kind["childrenFilter"] or kind["idField"]) in [p["name"] for p in query], "the children tab filter"
     # The list answers under the key the kind names.
     assert kind["listKey"] in api.get(f"/{kind['path']}")
+    if kind["graph"]:
+        assert "graph" in kind["tabs"]
+        for route in (kind["graph"]["route"], kind["graph"]["tasks"], kind["graph"]["log"], kind["graph"]["artifact"]):
+            if route:
+                assert f"{APP}/{kind['path']}/{{{kind['idField']}}}/{route}" in document()["paths"], route
 
 
 def body_schema(operation: dict) -> str:

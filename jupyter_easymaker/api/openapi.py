@@ -601,7 +601,7 @@ def ui_kind_schema() -> dict:
         "actions": {"type": "array", "items": {"enum": ["create", "copy", "start", "stop", "reboot", "retry", "delete",
                                                        "tensorboard"]}},
         "tabs": {"type": "array", "items": {"enum": ["information", "hyperparameters", "logs", "metrics",
-                                                     "monitoring", "children", "output", "operation"]}},
+                                                     "monitoring", "children", "output", "operation", "graph"]}},
         "statusTones": {"type": "object", "additionalProperties": {"enum": ["running", "complete", "failed",
                                                                             "stopped"]}},
         "stoppable": strings, "startable": strings, "rebootable": strings, "retryable": strings,
@@ -615,6 +615,15 @@ def ui_kind_schema() -> dict:
         "itemActions": {"type": "array", "items": item_action},
         "operation": {**nullable(operation), "description": "The detached operation the operation tab follows"},
         "output": {**nullable(obj({"facts": strings, "text": STRING})), "description": "What the output tab shows"},
+        "childrenFilter": {**nullable(STRING), "description": "The query parameter the children tab filters by "
+                                                              "(null: idField)"},
+        "createPath": {**nullable(STRING), "description": "Where the create form posts (null: path)"},
+        "createNameField": {**nullable(STRING), "description": "The create form's name field (null: nameField)"},
+        "files": {**by_field, "description": "Create-form field -> accepted file suffixes; its value is the file's "
+                                             "base64"},
+        "graph": nullable(obj({"route": STRING, "tasks": nullable(STRING), "log": nullable(STRING),
+                               "artifact": nullable(STRING)})),
+        "parameters": nullable(obj({"field": STRING, "pickedBy": STRING, "kind": STRING, "specList": STRING})),
     })  # fmt: skip
 
 
@@ -983,8 +992,9 @@ OPERATIONS.update({
                        (400, 409)),
     (f"{PREC}/{{pipelineRecurringRunId}}", "get"): Op("getPipelineRecurringRun", "Get a recurring run", RECURRING,
                                                       errors=(404,)),
-    (f"{PREC}/{{pipelineRecurringRunId}}", "delete"): Op("deletePipelineRecurringRun",
-                                                         "Delete a recurring run (its runs stay)", {}, errors=(404,)),
+    (f"{PREC}/{{pipelineRecurringRunId}}", "delete"): Op(
+        "deletePipelineRecurringRun", "Delete a recurring run none of whose runs is in progress (its runs stay)", {},
+        errors=(404, 409)),
     (f"{PREC}/{{pipelineRecurringRunId}}/start", "put"): Op("startPipelineRecurringRun", "Start a recurring run",
                                                             RECURRING, errors=(404, 409)),
     (f"{PREC}/{{pipelineRecurringRunId}}/stop", "put"): Op("stopPipelineRecurringRun", "Stop a recurring run",

@@ -21,12 +21,17 @@ from ..resources.statuses import (
     NOTEBOOK_REBOOTABLE,
     NOTEBOOK_STARTABLE,
     NOTEBOOK_STOPPABLE,
+    PIPELINE_RUN_FINAL,
+    PIPELINE_RUN_STOPPABLE,
     TRAINING_FINAL,
     TRAINING_STOPPABLE,
     TUNING_FINAL,
     TUNING_STOPPABLE,
     ExperimentStatus,
     NotebookStatus,
+    PipelineRunStatus,
+    PipelineStatus,
+    RecurringRunStatus,
     TrainingStatus,
     TuningStatus,
 )
@@ -121,6 +126,32 @@ class OutputView:
 
 
 @dataclass(frozen=True)
+class Graph:
+    """The "graph" tab: a DAG drawn from `{path}/{id}/{route}` (answering `graph: {nodes, edges}`).
+
+    A run's graph carries each node's `state` and `taskIdList`; with `tasks` (a route answering `taskList`), a picked
+    node shows its tasks' parameters, the log from `log` (`?taskId=`) and downloads from `artifact`
+    (`?taskId=&artifactName=`). All routes are relative to the item (`{path}/{id}/`).
+    """
+
+    route: str = "graph"
+    tasks: str | None = None
+    log: str | None = None
+    artifact: str | None = None
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """A form's `{parameterName, parameterValue}` list, filled with the declared parameters (names, defaults, types)
+    of the item another field picks: a run's parameters from the picked pipeline's `pipelineParameterSpecList`."""
+
+    field: str  # the form's list field
+    picked_by: str  # the form field whose value is the item's id
+    kind: str  # the kind of that item
+    spec_list: str  # the item's list of {parameterName, parameterType, defaultValue, isOptional}
+
+
+@dataclass(frozen=True)
 class Kind:
     kind: str
     label: str
@@ -133,7 +164,8 @@ class Kind:
     status_field: str | None
     create_schema: str  # a components/schemas name in easymaker/openapi.json
     actions: tuple[str, ...]  # of: create, copy, start, stop, reboot, retry, delete, tensorboard
-    tabs: tuple[str, ...]  # of: information, hyperparameters, logs, metrics, monitoring, children, output, operation
+    #: Of: information, hyperparameters, logs, metrics, monitoring, children, output, operation, graph.
+    tabs: tuple[str, ...]
     status_tones: dict[str, str] = field(default_factory=dict)
     stoppable: tuple[str, ...] = ()  # statuses in which stop is offered
     startable: tuple[str, ...] = ()  # statuses in which start (PUT {path}/{id}/start) is offered
@@ -157,6 +189,17 @@ class Kind:
     item_actions: tuple[ItemAction, ...] = ()
     operation: OperationView | None = None  # what the "operation" tab follows
     output: OutputView | None = None  # what the "output" tab shows
+
+    #: The query parameter the children tab filters the child kind by (default: this kind's `id_field`).
+    children_filter: str | None = None
+    #: Where the create form posts, if not `path` (a pipeline is uploaded to pipelines/upload).
+    create_path: str | None = None
+    #: The create form's name field, if not `name_field` (a run's form names it pipelineRunOrRecurringRunName).
+    create_name_field: str | None = None
+    #: Create-form fields given as a file picked in the form (field -> accepted suffixes); the value is its base64.
+    files: dict[str, str] = field(default_factory=dict)
+    graph: Graph | None = None
+    parameters: Parameters | None = None
 
     def to_wire(self) -> dict:
         return _wire(self)
@@ -185,6 +228,7 @@ FLAVOR = Choice("flavors", "flavorList", "id", "name")
 SAME_CORE_FLAVOR = Choice("flavors", "flavorList", "id", "name", match={"coreTypeCode": "flavor.coreTypeCode"})
 TEMPLATE = Choice("training-templates", "trainingTemplateList", "trainingTemplateId", "trainingTemplateName")
 ALGORITHM = Choice("algorithms", "algorithmList", "algorithmId", "algorithmName")
+PIPELINE = Choice("pipelines", "pipelineList", "pipelineId", "pipelineName")
 
 #: Training settings as the console guide's Create Training page labels them.
 CONFIG_TITLES = {
@@ -218,6 +262,48 @@ PIPELINE_FIELDS = ("parentPipelineRunId", "parentPipelineRunTaskName")
 SCRIPT_TITLES = {"scriptName": "Script name (scripts run in ascending name order)",
                  "content": "Content (its first line starts with #!, e.g. #!/bin/bash)",
                  "enabled": "Enabled (the run permission)"}  # fmt: skip
+
+#: The console's Create a Pipeline Run form (and a recurring run's, which adds the schedule).
+RUN_TITLES = {
+    "pipelineRunOrRecurringRunName": "Name",
+    "description": "Description",
+    "pipelineId": "Pipeline",
+    "experimentId": "Experiment",
+    "experimentName": "New experiment name",
+    "experimentDescription": "New experiment description",
+    "parameterList": "Execution parameters",
+    "flavorId": "Instance type",
+    "instanceCount": "Number of instances",
+    "bootStorageSize": "Boot storage size (GB)",
+    "nasList": "NHN Cloud NAS",
+    "useLog": "Manage logs",
+}
+RUN_ORDER = (
+    "pipelineRunOrRecurringRunName", "description", "pipelineId", "experimentId", "experimentName",
+    "experimentDescription", "parameterList", "flavorId", "instanceCount", "bootStorageSize", "nasList", "useLog",
+)  # fmt: skip
+RUN_COPY = {
+    "pipelineId": "pipeline.pipelineId", "experimentId": "experiment.experimentId", "flavorId": "flavor.id",
+    "bootStorageSize": "bootStorage.storageSize",
+}  # fmt: skip
+RUN_CHOICES = {"pipelineId": PIPELINE, "experimentId": EXPERIMENT, "flavorId": FLAVOR}
+RUN_PARAMETERS = Parameters("parameterList", "pipelineId", "pipelines", "pipelineParameterSpecList")
+SCHEDULE_TITLES = {
+    "schedulePeriodicMinutes": "Time interval (minutes)",
+    "scheduleCronExpression": "Cron expression (6 fields: second minute hour day month weekday)",
+    "maxConcurrencyCount": "Maximum concurrent runs",
+    "scheduleStartDatetime": "Start time (ISO 8601, e.g. 2026-01-01T09:00:00+09:00)",
+    "scheduleEndDatetime": "End time (ISO 8601)",
+    "useCatchup": "Catch up on missed runs",
+}
+SCHEDULE_ORDER = tuple(SCHEDULE_TITLES)
+RECURRING_TONES = {
+    RecurringRunStatus.CREATE_REQUESTED.value: "running",
+    RecurringRunStatus.CREATE_FAILED.value: "failed",
+    RecurringRunStatus.ENABLED.value: "complete",
+    RecurringRunStatus.ENABLED_EXPIRED.value: "stopped",
+    RecurringRunStatus.DISABLED.value: "stopped",
+}
 
 KINDS: tuple[Kind, ...] = (
     Kind(
@@ -334,6 +420,44 @@ KINDS: tuple[Kind, ...] = (
             ItemAction("enable", "Enable", "PUT", body={"enabled": True}, when={"enabled": False}),
         ),
         output=OutputView(facts=("lastExitCode", "lastRunDatetime", "willRun", "skipReason"), text="lastOutput"),
+    ),
+    Kind(
+        kind="pipelines", label="Pipelines", singular="pipeline", path="pipelines", list_key="pipelineList",
+        item_key="pipeline", id_field="pipelineId", name_field="pipelineName", status_field="pipelineStatusCode",
+        create_schema="PipelineUpload", create_path="pipelines/upload", actions=("create", "delete"),
+        tabs=("graph", "information"), status_tones=tones(PipelineStatus),
+        deletable=(PipelineStatus.ACTIVE.value, PipelineStatus.CREATE_FAILED.value),
+        titles={"pipelineName": "Name", "description": "Description",
+                "base64PipelineSpecManifest": "File registration (a compiled KFP IR YAML)"},
+        order=("pipelineName", "description", "base64PipelineSpecManifest"), hidden=PIPELINE_FIELDS,
+        files={"base64PipelineSpecManifest": ".yaml,.yml"}, graph=Graph(),
+    ),
+    Kind(
+        kind="pipeline-runs", label="Pipeline runs", singular="pipeline run", path="pipeline-runs",
+        list_key="pipelineRunList", item_key="pipelineRun", id_field="pipelineRunId", name_field="pipelineRunName",
+        status_field="pipelineRunStatusCode", create_schema="PipelineRunCreate",
+        create_name_field="pipelineRunOrRecurringRunName", actions=("create", "copy", "stop", "delete"),
+        tabs=("graph", "information"), status_tones=tones(PipelineRunStatus),
+        stoppable=tuple(sorted(s.value for s in PIPELINE_RUN_STOPPABLE)),
+        deletable=tuple(sorted(s.value for s in PIPELINE_RUN_FINAL)),
+        copy_from={**RUN_COPY, "pipelineRunOrRecurringRunName": "pipelineRunName"}, choices=RUN_CHOICES,
+        titles=RUN_TITLES, order=RUN_ORDER, hidden=(*PIPELINE_FIELDS, *SCHEDULE_ORDER, "schedulePeriodicSeconds"),
+        graph=Graph(tasks="tasks", log="task-log", artifact="task-artifact"), parameters=RUN_PARAMETERS,
+        columns=("elapsedTimeSeconds",),
+    ),
+    Kind(
+        kind="pipeline-recurring-runs", label="Recurring runs", singular="pipeline recurring run",
+        path="pipeline-recurring-runs", list_key="pipelineRecurringRunList", item_key="pipelineRecurringRun",
+        id_field="pipelineRecurringRunId", name_field="pipelineRecurringRunName",
+        status_field="pipelineRecurringRunStatusCode", create_schema="PipelineRunCreate",
+        create_name_field="pipelineRunOrRecurringRunName", actions=("create", "copy", "start", "stop", "delete"),
+        tabs=("information", "children"), children="pipeline-runs", children_filter="pipelineRecurringRunIdList",
+        status_tones=RECURRING_TONES, startable=(RecurringRunStatus.DISABLED.value,),
+        stoppable=(RecurringRunStatus.ENABLED.value, RecurringRunStatus.ENABLED_EXPIRED.value),
+        copy_from={**RUN_COPY, "pipelineRunOrRecurringRunName": "pipelineRecurringRunName"}, choices=RUN_CHOICES,
+        titles={**RUN_TITLES, **SCHEDULE_TITLES}, order=(*RUN_ORDER, *SCHEDULE_ORDER),
+        hidden=(*PIPELINE_FIELDS, "schedulePeriodicSeconds"), parameters=RUN_PARAMETERS,
+        columns=("pipelineRunCount",),
     ),
 )  # fmt: skip
 

@@ -12,7 +12,7 @@ from . import experiments, pipeline_runs, pipeline_schedule, pipelines
 from .naming import free_copy_name
 from .pipeline_runs import RUN_FIELDS, check_run_config, merged_run_fields, run_fields
 from .schema import PipelineRunCreate, RecurringRunCopy, parse
-from .statuses import PIPELINE_RUN_FINAL, RecurringRunStatus
+from .statuses import PIPELINE_RUN_FINAL, PIPELINE_RUN_STOPPABLE, RecurringRunStatus
 
 SCHEDULE_FIELDS = (
     "schedulePeriodicMinutes", "schedulePeriodicSeconds", "scheduleCronExpression", "maxConcurrencyCount",
@@ -150,9 +150,21 @@ def status_for(row: PipelineRecurringRunRow) -> RecurringRunStatus:
 
 
 def delete(platform: Platform, appkey: str, recurring_id: str) -> None:
-    """The schedule goes; the runs it created stay (they keep its name), as in KFP."""
+    """The schedule goes; the runs it created stay (they keep its name), as in KFP. The console's rule: not while
+    one of its runs is in progress (runs already stopping or finishing do not hold it)."""
     with platform.store.session() as session:
         row = get_row(session, appkey, recurring_id)
+        running = session.scalars(
+            select(PipelineRunRow.name).where(
+                PipelineRunRow.recurring_run_id == row.id,
+                PipelineRunRow.status.in_([s.value for s in PIPELINE_RUN_STOPPABLE]),
+            )
+        ).all()  # fmt: skip
+        if running:
+            raise conflict(
+                f"Pipeline recurring run '{row.name}' has pipeline run(s) in progress ({', '.join(sorted(running))}). "
+                "Stop the recurring run, wait for its runs to end (or stop them), then delete it."
+            )
         session.delete(row)
 
 

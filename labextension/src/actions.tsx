@@ -251,7 +251,7 @@ export function withIdField(kind: IKind, openapi: Json, spec: IFormSpec): IFormS
 /** POST {path}; or, for a PUT-created kind, PUT {path}/{id} with the rest of the form, unless that item exists. */
 export async function createItem(api: EasyMakerApi, kind: IKind, body: Json): Promise<Json> {
   if (kind.createMethod !== 'PUT') {
-    return api.post(kind.path, body);
+    return api.post(kind.createPath || kind.path, body);
   }
   const { [kind.idField]: id, ...rest } = body;
   const path = `${kind.path}/${encodeURIComponent(String(id))}`;

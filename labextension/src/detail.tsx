@@ -5,6 +5,7 @@ import React from 'react';
 import { ActionForm, ItemActionButtons } from './actions';
 import { EasyMakerApi, Json } from './api';
 import { ErrorNote, ISeries, LineChart, StatusBadge } from './components';
+import { GraphTab } from './graph';
 import { FieldValue, OperationTab, OutputTab } from './operation';
 import {
   canDelete,
@@ -39,7 +40,8 @@ const TAB_LABELS: { [tab in Tab]: string } = {
   monitoring: 'Monitoring',
   children: 'Contents',
   output: 'Output',
-  operation: 'Operation'
+  operation: 'Operation',
+  graph: 'Graph'
 };
 
 /** Polls `load` every `ms` while mounted; returns its last answer and error. */
@@ -310,7 +312,7 @@ function Children(props: {
 }): JSX.Element {
   const child = props.child;
   const [list, error] = usePoll(
-    async () => (child ? props.api.list(child, `?${props.kind.idField}=${encodeURIComponent(props.id)}`) : []),
+    async () => (child ? props.api.list(child, `?${props.kind.childrenFilter || props.kind.idField}=${encodeURIComponent(props.id)}`) : []),
     3000,
     [child, props.id]
   );
@@ -489,6 +491,7 @@ function Detail(props: { api: EasyMakerApi; kind: IKind; id: string; actions: ID
         {tab === 'children' && <Children api={api} kind={kind} child={child} id={id} actions={actions} />}
         {tab === 'output' && item && <OutputTab kind={kind} item={item} />}
         {tab === 'operation' && <OperationTab api={api} kind={kind} item={item} started={started} />}
+        {tab === 'graph' && kind.graph && <GraphTab api={api} kind={kind} id={id} />}
       </section>
     </div>
   );

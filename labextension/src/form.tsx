@@ -11,7 +11,9 @@ import { createItem, withIdField } from './actions';
 import { ApiError, EasyMakerApi, Json } from './api';
 import { ErrorNote } from './components';
 import { IKind } from './registry';
+import { parametersFor, withParameterHelp } from './parameters';
 import { clean, copyData, extraErrors, formSpec, IChoiceOptions, IFormSpec } from './schema';
+import { namedAfterFile, withFiles } from './upload';
 
 export interface IFormActions {
   created(kind: IKind, item: Json): void;
@@ -29,6 +31,8 @@ function CreateForm(props: {
   const [serverErrors, setServerErrors] = React.useState<Json | undefined>(undefined);
   const [message, setMessage] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState(false);
+  const [parameterHelp, setParameterHelp] = React.useState<string | null>(null);
+  const pickedFile = React.useRef<string | null>(null);
 
   React.useEffect(() => {
     const load = async () => {
@@ -47,10 +51,15 @@ function CreateForm(props: {
           }
         })
       );
-      const built = withIdField(kind, openapi, formSpec(kind, openapi, options));
+      const withFile = withFiles(kind, formSpec(kind, openapi, options), (_field, filename) => {
+        pickedFile.current = filename;
+      });
+      const built = withIdField(kind, openapi, withFile);
       setSpec(built);
       if (props.source) {
-        setData(copyData(kind, props.source, built.schema));
+        const copied = copyData(kind, props.source, built.schema);
+        setData(copied);
+        void parametersFor(api, kind, {}, copied, true).then(found => found && setParameterHelp(found.help));
       }
     };
     load().catch(err => setMessage(`Cannot build the form: ${err.message}`));
@@ -60,6 +69,15 @@ function CreateForm(props: {
   const fill = async (before: Json, after: Json) => {
     if (!spec) {
       return;
+    }
+    try {
+      const found = await parametersFor(api, kind, before, after);
+      if (found) {
+        setParameterHelp(found.help);
+        setData(current => ({ ...current, [kind.parameters!.field]: found.list }));
+      }
+    } catch (err: any) {
+      setMessage(`Cannot load the parameters: ${err.message}`);
     }
     for (const [field, source] of Object.entries(kind.fillFrom || {})) {
       if (!after[field] || after[field] === before[field]) {
@@ -125,7 +143,7 @@ function CreateForm(props: {
           }}
         >
           <FormComponent
-            schema={spec.schema}
+            schema={withParameterHelp(kind, spec.schema, parameterHelp)}
             uiSchema={spec.uiSchema}
             formData={data}
             validator={validator as any}
@@ -134,7 +152,7 @@ function CreateForm(props: {
             noHtml5Validate
             extraErrors={serverErrors as any}
             onChange={(event: any) => {
-              const next = event.formData;
+              const next = namedAfterFile(kind, data, event.formData, pickedFile.current);
               setData(next);
               setServerErrors(undefined);
               void fill(data, next);

@@ -8,6 +8,7 @@ import { DetailWidget, IDetailActions } from './detail';
 import { FormWidget } from './form';
 import { EasyMakerPanel } from './panel';
 import { canDelete, IKind, itemId, itemName } from './registry';
+import { addUploadCommand } from './upload';
 
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="16" viewBox="0 0 24 24">
 <g class="jp-icon3" fill="#616161"><path d="M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4z"/>
@@ -205,6 +206,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
     palette?.addItem({ command: COMMANDS.panel, category: 'EasyMaker' });
+    addUploadCommand(app, api, (kind, item) => {
+      panel.refresh();
+      controller.open(kind, item);
+    });
     void api
       .kinds()
       .then(kinds => {

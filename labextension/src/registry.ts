@@ -22,7 +22,24 @@ export type Tab =
   | 'monitoring'
   | 'children'
   | 'output'
-  | 'operation';
+  | 'operation'
+  | 'graph';
+
+/** The graph tab's routes, relative to the item (`{path}/{id}/`); see api/ui.py `Graph`. */
+export interface IGraphRoutes {
+  route: string;
+  tasks: string | null;
+  log: string | null;
+  artifact: string | null;
+}
+
+/** A form list of {parameterName, parameterValue} filled from the picked item's declared parameters. */
+export interface IParameters {
+  field: string;
+  pickedBy: string;
+  kind: string;
+  specList: string;
+}
 
 /** A button that sends one request about an item (api/ui.py `ItemAction`); handled in actions.tsx. */
 export interface IItemAction {
@@ -89,6 +106,16 @@ export interface IKind {
   itemActions?: IItemAction[];
   operation?: IOperationView | null;
   output?: { facts: string[]; text: string } | null;
+  /** The query parameter the children tab filters by (default `idField`). */
+  childrenFilter?: string | null;
+  /** Where the create form posts, if not `path`. */
+  createPath?: string | null;
+  /** The create form's name field, if not `nameField`. */
+  createNameField?: string | null;
+  /** Create-form fields given as a picked file (field -> accepted suffixes), sent as base64. */
+  files?: { [field: string]: string };
+  graph?: IGraphRoutes | null;
+  parameters?: IParameters | null;
 }
 
 export function itemId(kind: IKind, item: Json): string {

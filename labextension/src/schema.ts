@@ -82,6 +82,7 @@ export function formSpec(kind: IKind, openapi: Json, options: IChoiceOptions = {
   }
   const schema = titled(resolve(raw, components), kind.titles);
   delete schema.title;
+  delete schema.description; // the request model's docstring speaks to developers, not to the form's user
   // Hidden fields (set by other parts, e.g. pipelines) and fixed ones (a `const`) are not the user's to fill.
   for (const [field, property] of Object.entries<Json>(schema.properties)) {
     if (kind.hidden.includes(field) || 'const' in property) {
@@ -119,10 +120,11 @@ export function copyData(kind: IKind, item: Json, schema: Json): Json {
       data[field] = value;
     }
   }
-  const name = data[kind.nameField];
+  const nameField = kind.createNameField || kind.nameField;
+  const name = data[nameField];
   if (typeof name === 'string') {
-    const max = schema.properties[kind.nameField]?.maxLength ?? 50;
-    data[kind.nameField] = `${name.slice(0, max - 5)}-copy`;
+    const max = schema.properties[nameField]?.maxLength ?? 50;
+    data[nameField] = `${name.slice(0, max - 5)}-copy`;
   }
   return data;
 }
