@@ -5,14 +5,13 @@
  * (`createMethod: 'PUT'`, e.g. a start-up script), whose form also asks for the item's id.
  */
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
-import { FormComponent } from '@jupyterlab/ui-components';
-import validator from '@rjsf/validator-ajv8';
 import React from 'react';
 
 import { ApiError, EasyMakerApi, Json } from './api';
 import { ErrorNote } from './components';
 import { IChoice, IItemAction, IKind, itemId, itemStatus, pick } from './registry';
-import { clean, extraErrors, formSpec, humanize, IChoiceOptions, IFormSpec } from './schema';
+import { formSpec, humanize, IChoiceOptions, IFormSpec } from './schema';
+import { SchemaForm } from './schemaform';
 
 /** Shown only where the item's fields equal the action's `when` (one of an enable/disable pair). */
 export function isShown(action: IItemAction, item: Json): boolean {
@@ -134,9 +133,7 @@ export function ActionForm(props: {
   const { api, kind, item, action } = props;
   const [spec, setSpec] = React.useState<IFormSpec | null>(null);
   const [data, setData] = React.useState<Json>({});
-  const [serverErrors, setServerErrors] = React.useState<Json | undefined>(undefined);
   const [message, setMessage] = React.useState<string | null>(null);
-  const [busy, setBusy] = React.useState(false);
 
   React.useEffect(() => {
     const load = async () => {
@@ -158,70 +155,21 @@ export function ActionForm(props: {
     load().catch(err => setMessage(`Cannot build the form: ${err.message}`));
   }, [action.name]);
 
-  const submit = async () => {
-    if (!spec) {
-      return;
-    }
-    const body = clean(data);
-    const { errors } = validator.validateFormData(body, spec.schema);
-    if (errors.length) {
-      setMessage(`Correct the ${errors.length === 1 ? 'field' : `${errors.length} fields`} marked below first.`);
-      return;
-    }
-    setBusy(true);
-    setMessage(null);
-    try {
-      props.onDone(await send(api, kind, item, action, body));
-    } catch (err: any) {
-      if (err instanceof ApiError && err.errors.length) {
-        const { tree, unplaced } = extraErrors(err.errors, spec.schema);
-        setServerErrors(tree);
-        setMessage([err.message, ...unplaced.map(e => `${e.field}: ${e.message}`)].join('\n'));
-      } else {
-        setMessage(err.message);
-      }
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
     <section className="jp-EasyMaker-form jp-EasyMaker-action-form" aria-label={action.label} data-action={action.name}>
       <h2>{action.label}</h2>
       <ErrorNote error={message} />
       {spec && (
-        <form
-          onSubmit={event => {
-            event.preventDefault();
-            void submit();
-          }}
-        >
-          <FormComponent
-            schema={spec.schema}
-            uiSchema={spec.uiSchema}
-            formData={data}
-            validator={validator as any}
-            liveValidate
-            showErrorList={false}
-            noHtml5Validate
-            extraErrors={serverErrors as any}
-            onChange={(event: any) => {
-              setData(event.formData);
-              setServerErrors(undefined);
-            }}
-            tagName="div"
-            formContext={{ defaultFormData: {} }}
-            compact
-          />
-          <div className="jp-EasyMaker-form-buttons">
-            <button type="button" className="jp-mod-styled jp-mod-reject" onClick={props.onCancel}>
-              Cancel
-            </button>
-            <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={busy}>
-              {busy ? 'Sending…' : action.submit || action.label}
-            </button>
-          </div>
-        </form>
+        <SchemaForm
+          spec={spec}
+          data={data}
+          onChange={setData}
+          send={async body => props.onDone(await send(api, kind, item, action, body))}
+          onMessage={setMessage}
+          submitLabel={action.submit || action.label}
+          busyLabel="Sending…"
+          onCancel={props.onCancel}
+        />
       )}
     </section>
   );

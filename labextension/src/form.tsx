@@ -1,18 +1,17 @@
 /**
- * Create (or copy into) a resource from a form generated from the server's request-body schema. The form checks
- * the schema as the user types (ajv, as JupyterLab's own FormComponent does); the server's errorList is shown next
- * to the fields it names.
+ * Create (or copy into) a resource from a form generated from the server's request-body schema (schemaform.tsx):
+ * choices loaded from their routes, a picked template or pipeline filling the other fields, a copy pre-filled.
  */
-import { FormComponent, ReactWidget } from '@jupyterlab/ui-components';
-import validator from '@rjsf/validator-ajv8';
+import { ReactWidget } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { createItem, withIdField } from './actions';
-import { ApiError, EasyMakerApi, Json } from './api';
+import { createItem, loadChoices, withIdField } from './actions';
+import { EasyMakerApi, Json } from './api';
 import { ErrorNote } from './components';
 import { IKind } from './registry';
 import { parametersFor, withParameterHelp } from './parameters';
-import { clean, copyData, extraErrors, formSpec, IChoiceOptions, IFormSpec } from './schema';
+import { copyData, formSpec, IFormSpec } from './schema';
+import { SchemaForm } from './schemaform';
 import { namedAfterFile, withFiles } from './upload';
 
 export interface IFormActions {
@@ -28,29 +27,14 @@ function CreateForm(props: {
   const { api, kind } = props;
   const [spec, setSpec] = React.useState<IFormSpec | null>(null);
   const [data, setData] = React.useState<Json>({});
-  const [serverErrors, setServerErrors] = React.useState<Json | undefined>(undefined);
   const [message, setMessage] = React.useState<string | null>(null);
-  const [busy, setBusy] = React.useState(false);
   const [parameterHelp, setParameterHelp] = React.useState<string | null>(null);
   const pickedFile = React.useRef<string | null>(null);
 
   React.useEffect(() => {
     const load = async () => {
       const openapi = await api.openapi();
-      const options: IChoiceOptions = {};
-      await Promise.all(
-        Object.entries(kind.choices).map(async ([field, choice]) => {
-          try {
-            const body = await api.get(choice.path);
-            options[field] = (body[choice.listKey] || []).map((entry: Json) => ({
-              value: String(entry[choice.value]),
-              label: `${entry[choice.label]} (${entry[choice.value]})`
-            }));
-          } catch {
-            options[field] = []; // the field stays a free text box
-          }
-        })
-      );
+      const options = await loadChoices(api, kind.choices, null);
       const withFile = withFiles(kind, formSpec(kind, openapi, options), (_field, filename) => {
         pickedFile.current = filename;
       });
@@ -100,34 +84,6 @@ function CreateForm(props: {
     }
   };
 
-  const submit = async () => {
-    if (!spec) {
-      return;
-    }
-    const body = clean(data);
-    const { errors } = validator.validateFormData(body, spec.schema);
-    if (errors.length) {
-      setMessage(`Correct the ${errors.length === 1 ? 'field' : `${errors.length} fields`} marked below first.`);
-      return;
-    }
-    setBusy(true);
-    setMessage(null);
-    try {
-      const answer = await createItem(api, kind, body);
-      props.actions.created(kind, answer[kind.itemKey]);
-    } catch (err: any) {
-      if (err instanceof ApiError && err.errors.length) {
-        const { tree, unplaced } = extraErrors(err.errors, spec.schema);
-        setServerErrors(tree);
-        setMessage([err.message, ...unplaced.map(e => `${e.field}: ${e.message}`)].join('\n'));
-      } else {
-        setMessage(err.message);
-      }
-    } finally {
-      setBusy(false);
-    }
-  };
-
   const verb = props.source ? 'Copy' : 'Create';
   return (
     <div className="jp-EasyMaker-form">
@@ -136,37 +92,20 @@ function CreateForm(props: {
       </h1>
       <ErrorNote error={message} />
       {spec && (
-        <form
-          onSubmit={event => {
-            event.preventDefault();
-            void submit();
+        <SchemaForm
+          spec={spec}
+          schema={withParameterHelp(kind, spec.schema, parameterHelp)}
+          data={data}
+          onChange={formData => {
+            const next = namedAfterFile(kind, data, formData, pickedFile.current);
+            setData(next);
+            void fill(data, next);
           }}
-        >
-          <FormComponent
-            schema={withParameterHelp(kind, spec.schema, parameterHelp)}
-            uiSchema={spec.uiSchema}
-            formData={data}
-            validator={validator as any}
-            liveValidate
-            showErrorList={false}
-            noHtml5Validate
-            extraErrors={serverErrors as any}
-            onChange={(event: any) => {
-              const next = namedAfterFile(kind, data, event.formData, pickedFile.current);
-              setData(next);
-              setServerErrors(undefined);
-              void fill(data, next);
-            }}
-            tagName="div"
-            formContext={{ defaultFormData: {} }}
-            compact
-          />
-          <div className="jp-EasyMaker-form-buttons">
-            <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={busy}>
-              {busy ? 'Creating…' : `Create ${kind.singular}`}
-            </button>
-          </div>
-        </form>
+          send={async body => props.actions.created(kind, (await createItem(api, kind, body))[kind.itemKey])}
+          onMessage={setMessage}
+          submitLabel={`Create ${kind.singular}`}
+          busyLabel="Creating…"
+        />
       )}
     </div>
   );
