@@ -206,3 +206,38 @@ export function ErrorNote(props: { error: string | null }): JSX.Element | null {
     </div>
   ) : null;
 }
+
+/** Polls `load` every `ms` (once when 0) while mounted; returns its last answer, error and HTTP status. */
+export function usePoll<T>(load: () => Promise<T>, ms: number, deps: any[] = []): [T | null, string | null, number] {
+  const [value, setValue] = React.useState<T | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  const [status, setStatus] = React.useState(0);
+  React.useEffect(() => {
+    let stopped = false;
+    let timer = 0;
+    const tick = async () => {
+      try {
+        const next = await load();
+        if (!stopped) {
+          setValue(next);
+          setError(null);
+          setStatus(200);
+        }
+      } catch (err: any) {
+        if (!stopped) {
+          setError(err.message);
+          setStatus(err.status ?? 0);
+        }
+      }
+      if (!stopped && ms > 0) {
+        timer = window.setTimeout(tick, ms);
+      }
+    };
+    void tick();
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
+  }, deps);
+  return [value, error, status];
+}

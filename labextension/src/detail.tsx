@@ -4,7 +4,7 @@ import React from 'react';
 
 import { ActionForm, ItemActionButtons } from './actions';
 import { EasyMakerApi, Json } from './api';
-import { ErrorNote, ISeries, LineChart, StatusBadge } from './components';
+import { ErrorNote, ISeries, LineChart, StatusBadge, usePoll } from './components';
 import { GraphTab } from './graph';
 import { FieldValue, OperationTab, OutputTab } from './operation';
 import {
@@ -43,41 +43,6 @@ const TAB_LABELS: { [tab in Tab]: string } = {
   operation: 'Operation',
   graph: 'Graph'
 };
-
-/** Polls `load` every `ms` while mounted; returns its last answer and error. */
-function usePoll<T>(load: () => Promise<T>, ms: number, deps: any[] = []): [T | null, string | null, number] {
-  const [value, setValue] = React.useState<T | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
-  const [status, setStatus] = React.useState(0);
-  React.useEffect(() => {
-    let stopped = false;
-    let timer = 0;
-    const tick = async () => {
-      try {
-        const next = await load();
-        if (!stopped) {
-          setValue(next);
-          setError(null);
-          setStatus(200);
-        }
-      } catch (err: any) {
-        if (!stopped) {
-          setError(err.message);
-          setStatus(err.status ?? 0);
-        }
-      }
-      if (!stopped && ms > 0) {
-        timer = window.setTimeout(tick, ms);
-      }
-    };
-    void tick();
-    return () => {
-      stopped = true;
-      window.clearTimeout(timer);
-    };
-  }, deps);
-  return [value, error, status];
-}
 
 function show(value: any): string {
   if (value === null || value === undefined || value === '') {

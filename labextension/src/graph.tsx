@@ -6,41 +6,9 @@ import { ServerConnection } from '@jupyterlab/services';
 import React from 'react';
 
 import { EasyMakerApi, Json } from './api';
-import { ErrorNote } from './components';
+import { ErrorNote, usePoll } from './components';
 import { edgePath, HEADER, IGraphEdge, IGraphNode, layout } from './layout';
 import { IKind } from './registry';
-
-/** Polls `load` every `ms` (once when 0) while mounted. */
-function usePolled<T>(load: () => Promise<T>, ms: number, deps: any[]): [T | null, string | null] {
-  const [value, setValue] = React.useState<T | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
-  React.useEffect(() => {
-    let stopped = false;
-    let timer = 0;
-    const tick = async () => {
-      try {
-        const next = await load();
-        if (!stopped) {
-          setValue(next);
-          setError(null);
-        }
-      } catch (err: any) {
-        if (!stopped) {
-          setError(err.message);
-        }
-      }
-      if (!stopped && ms > 0) {
-        timer = window.setTimeout(tick, ms);
-      }
-    };
-    void tick();
-    return () => {
-      stopped = true;
-      window.clearTimeout(timer);
-    };
-  }, deps);
-  return [value, error];
-}
 
 /** KFP's condition text with its channel plumbing taken out: `flip-Output == 'heads'`. */
 export function conditionText(condition: string): string {
@@ -255,7 +223,7 @@ const LIVE = ['RUNNING', 'PENDING'];
 function TaskLog(props: { api: EasyMakerApi; base: string; route: string; task: Json }): JSX.Element {
   const { task } = props;
   const live = LIVE.includes(task.state);
-  const [body, error] = usePolled(
+  const [body, error] = usePoll(
     () => props.api.get(`${props.base}/${props.route}?taskId=${encodeURIComponent(task.taskId)}`),
     live ? 2000 : 0,
     [task.taskId, live]
@@ -346,7 +314,7 @@ function NodeInfo(props: { node: IGraphNode }): JSX.Element {
 function NodeTasks(props: { api: EasyMakerApi; kind: IKind; base: string; node: IGraphNode }): JSX.Element {
   const { api, kind, base, node } = props;
   const live = LIVE.includes(node.state || '');
-  const [body, error] = usePolled(() => api.get(`${base}/${kind.graph!.tasks}`), live ? 2000 : 0, [
+  const [body, error] = usePoll(() => api.get(`${base}/${kind.graph!.tasks}`), live ? 2000 : 0, [
     node.id,
     node.state
   ]);
@@ -369,7 +337,7 @@ export function GraphTab(props: { api: EasyMakerApi; kind: IKind; id: string }):
   const [selected, setSelected] = React.useState<string | null>(null);
   // A run's graph follows it until it is over (its status is one a finished item has: the kind's deletable ones).
   const [live, setLive] = React.useState(!!graph.tasks);
-  const [body, error] = usePolled(() => api.get(`${base}/${graph.route}`), live ? 2000 : 0, [id, live]);
+  const [body, error] = usePoll(() => api.get(`${base}/${graph.route}`), live ? 2000 : 0, [id, live]);
   const status = kind.statusField ? body?.[kind.statusField] : undefined;
   React.useEffect(() => {
     if (graph.tasks && status) {
