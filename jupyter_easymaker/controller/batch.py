@@ -115,7 +115,7 @@ class BatchReconciler:
         parameters = {p["parameterName"]: p["parameterValue"] for p in model.config.get("parameterList", [])}
         return {
             "model": {"name": model.name, "framework": model.config["modelFormatCode"],
-                      "path": model.config["servedPath"], "parameters": parameters},
+                      "path": models.served_path(self.platform, model), "parameters": parameters},
             "input_dir": str(models.artifact_path(self.platform, config["inputDataUri"])),
             "input_type": config["inputDataTypeCode"],
             "include": config.get("includeGlobPattern"),

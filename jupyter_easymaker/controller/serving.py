@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..backends.local.modelserver import LocalModelServers, ServedModelSpec
 from ..backends.local.probes import summed
 from ..platform import Platform, now
-from ..resources import logs
+from ..resources import logs, models
 from ..resources.statuses import EndpointStatus, GatewayStatus, StageResourceStatus, StageStatus
 from ..store import EndpointModelRow, EndpointRow, EndpointStageRow, LogRow, ModelRow, UsageRow
 
@@ -96,8 +96,8 @@ class StageReconciler:
         for row in serving:
             model = session.get(ModelRow, row.model_id)
             parameters = {p["parameterName"]: p["parameterValue"] for p in model.config.get("parameterList", [])}
-            specs.append(ServedModelSpec(model.name, model.config["modelFormatCode"], model.config["servedPath"],
-                                         parameters))  # fmt: skip
+            specs.append(ServedModelSpec(model.name, model.config["modelFormatCode"],
+                                         models.served_path(self.platform, model), parameters))  # fmt: skip
             pods = max(pods, row.config.get("podCount", 1))
         revision = hashlib.sha256(json.dumps([s.__dict__ for s in specs] + [pods], sort_keys=True).encode())
         revision = revision.hexdigest()[:16]
