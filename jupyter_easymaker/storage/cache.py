@@ -36,7 +36,7 @@ def fingerprint(uri: str, config: StorageConfig) -> tuple[str, list[tuple[str, d
         raise StorageError(f"'{uri}' could not be read: {err}") from err
     if not objects:
         raise StorageError(f"'{uri}' does not exist (no object at or under it)")
-    identity = [uri] + [
+    identity = [location.remote_url] + [
         [name, str(info.get("ETag") or ""), info.get("size"), str(info.get("LastModified") or info.get("mtime"))]
         for name, info in objects
     ]
