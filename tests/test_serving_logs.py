@@ -8,9 +8,12 @@ import time
 
 import pytest
 import requests
+from conftest import TOKEN
 from serving_helpers import ROWS, save_sklearn_model, wait_for
 from test_batch_inference import FINAL, batch_body
 from test_serving import endpoint, gateway, model
+
+from jupyter_easymaker.client import EasyMakerClient
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +67,8 @@ def test_a_logged_stage_records_each_call_and_its_servers_output(shared_server, 
     assert found and found[0]["action"] == "Endpoint.ModelServer" and found[0]["endpointId"] == served["endpointId"]
     assert "inferenceId" not in found[0]
     # filters: by level, by stage; a stage without log management records nothing
-    warned = api.get("/logs", params={"endpointId": served["endpointId"], "logLevel": "WARNING"})["logList"]
+    client = EasyMakerClient(url=shared_server.url, token=TOKEN)
+    warned = client.find_logs(endpoint_id=served["endpointId"], level="WARNING")
     assert [r["inferenceId"] for r in warned] == [generated]
     # the quiet call's statistics are written by the same flush that would have written its log record
     quiet_stage = quiet["defaultEndpointStageId"]
@@ -81,7 +85,7 @@ def test_a_logged_stage_records_each_call_and_its_servers_output(shared_server, 
     deadline = time.time() + 30
     while not monitored()["instanceList"] and time.time() < deadline:
         time.sleep(0.5)
-    usage = monitored()
+    usage = client.stage_monitoring(stage_id)
     assert usage["usageList"] and usage["usageList"][-1]["memoryBytes"] > 10 * 2**20
     (instance,) = usage["instanceList"]
     assert instance["instanceName"].startswith("model-server-0 (pid ")
@@ -130,7 +134,7 @@ def test_a_logged_batch_inference_records_progress_files_and_failed_records(api,
     assert api.get("/logs", params={"batchInferenceId": created["batchInferenceId"]})["logList"] == []
 
 
-def test_a_running_batch_inference_is_monitored_per_process(api, tmp_path, iris):
+def test_a_running_batch_inference_is_monitored_per_process(shared_server, api, tmp_path, iris):
     model_id = model(api, "monitor-batch-iris", str(iris))["modelId"]
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "big.jsonl").write_text((json.dumps(ROWS[0]) + "\n") * 200_000)
@@ -139,10 +143,11 @@ def test_a_running_batch_inference_is_monitored_per_process(api, tmp_path, iris)
     path = f"/batch-inferences/{created['batchInferenceId']}"
     wait_for(api, path, "batchInference", "batchInferenceStatusCode", ("RUNNING",), timeout=60)
     deadline = time.time() + 60
-    usage = api.get(f"{path}/monitoring")
+    client = EasyMakerClient(url=shared_server.url, token=TOKEN)
+    usage = client.batch_inference_monitoring(created["batchInferenceId"])
     while len(usage["instanceList"]) < 3 and time.time() < deadline:
         time.sleep(0.5)
-        usage = api.get(f"{path}/monitoring")
+        usage = client.batch_inference_monitoring(created["batchInferenceId"])
     api.put(f"{path}/stop")
     names = sorted(i["instanceName"].split(" ")[0] for i in usage["instanceList"])
     assert names == ["batch-runner", "worker-1", "worker-2"], usage["instanceList"]
