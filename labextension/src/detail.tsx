@@ -4,6 +4,7 @@ import React from 'react';
 
 import { EasyMakerApi, Json } from './api';
 import { ErrorNote, ISeries, LineChart, StatusBadge } from './components';
+import { Instances } from './instances';
 import { canDelete, canRetry, canStop, canTransition, IKind, itemId, itemName, itemStatus, Tab } from './registry';
 import { humanize } from './schema';
 
@@ -279,6 +280,7 @@ function Monitoring(props: { api: EasyMakerApi; kind: IKind; id: string }): JSX.
           format={y => y.toFixed(0)}
         />
       </div>
+      <Instances instances={body?.instanceList} />
     </div>
   );
 }
