@@ -40,6 +40,7 @@ def test_the_sidebar_offers_each_kind_in_order(kinds):
         "batch-inferences",
         "notebooks",
         "custom-envs",
+        "cont-init-scripts",
     ]
     assert [k["kind"] for k in kinds] == [k.kind for k in KINDS]
 
@@ -51,10 +52,15 @@ def test_a_kind_names_real_routes_fields_and_schemas(kinds, index, api):
     for name in (kind["idField"], kind["nameField"], *kind["columns"]):
         assert name in item, name
     create = document()["components"]["schemas"][kind["createSchema"]]
-    assert document()["paths"][f"{APP}/{kind['path']}"]["post"]["requestBody"]["content"]["application/json"]["schema"][
-        "$ref"
-    ].endswith("/" + kind["createSchema"])
-    fields = create["properties"]
+    fields = dict(create["properties"])
+    if kind["createMethod"] == "PUT":  # the form asks for the id too, checked with the PUT route's pattern
+        put = document()["paths"][f"{APP}/{kind['path']}/{{{kind['idField']}}}"]["put"]
+        assert kind["idField"] in [p["name"] for p in put["parameters"] if p["in"] == "path"]
+        assert body_schema(put) == kind["createSchema"]
+        fields[kind["idField"]] = {}
+    else:
+        assert kind["createMethod"] == "POST"
+        assert body_schema(document()["paths"][f"{APP}/{kind['path']}"]["post"]) == kind["createSchema"]
     for name in [
         *kind["titles"],
         *kind["order"],
@@ -72,6 +78,64 @@ def test_a_kind_names_real_routes_fields_and_schemas(kinds, index, api):
         assert kind["idField"] in [p["name"] for p in query], "the children tab filters by this kind's id"
     # The list answers under the key the kind names.
     assert kind["listKey"] in api.get(f"/{kind['path']}")
+
+
+def body_schema(operation: dict) -> str:
+    return operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+
+
+def item_path(kind: dict, action: dict) -> str:
+    if action["path"].startswith("/"):
+        return f"{APP}{action['path']}"
+    return f"{APP}/{kind['path']}/{{{kind['idField']}}}" + (f"/{action['path']}" if action["path"] else "")
+
+
+@pytest.mark.parametrize("index", range(len(KINDS)))
+def test_item_actions_name_real_routes_bodies_and_fields(kinds, index, api):
+    """Each button's request is a documented route taking the form's schema; what it reads of the item exists."""
+    kind = kinds[index]
+    item = get_schema(kind)["properties"]
+    assert len({a["name"] for a in kind["itemActions"]}) == len(kind["itemActions"])
+    for action in kind["itemActions"]:
+        operation = document()["paths"][item_path(kind, action)][action["method"].lower()]
+        if action["schema"]:
+            assert body_schema(operation) == action["schema"], action["name"]
+            fields = document()["components"]["schemas"][action["schema"]]["properties"]
+            for name in [*action["fill"], *action["choices"], *action["titles"]]:
+                assert name in fields, (action["name"], name)
+            for path in action["fill"].values():
+                assert path.split(".")[0] in item, (action["name"], path)
+        elif action["body"]:
+            assert set(action["body"]) <= set(document()["components"]["schemas"][body_schema(operation)]["properties"])
+        for name in action["when"]:
+            assert name in item, (action["name"], name)
+        if action["statuses"]:
+            assert set(action["statuses"]) <= set(kind["statusTones"]), action["name"]
+        for choice in action["choices"].values():
+            for path in choice["match"].values():
+                assert path.split(".")[0] in item, (action["name"], path)
+        if action["follow"]:
+            assert kind["operation"]["itemKey"] in operation["responses"]["202"]["content"]["application/json"][
+                "schema"]["properties"]  # fmt: skip
+    if kind["operation"]:
+        view = kind["operation"]
+        assert view["field"] in item and "operation" in kind["tabs"]
+        answer = document()["paths"][f"{APP}/{view['path']}/{{{view['idField']}}}"]["get"]["responses"]["200"]
+        operation = component(answer["content"]["application/json"]["schema"]["properties"][view["itemKey"]])
+        for name in (view["idField"], view["statusField"], view["logField"], view["messageField"]):
+            assert name in operation["properties"], name
+        statuses = operation["properties"][view["statusField"]]["enum"]
+        assert sorted(view["statusTones"]) == sorted(statuses) and set(view["final"]) < set(statuses)
+    if kind["output"]:
+        assert "output" in kind["tabs"]
+        for name in (*kind["output"]["facts"], kind["output"]["text"]):
+            assert name in item, name
+
+
+def get_schema(kind: dict) -> dict:
+    """The schema of the item as GET {path}/{id} answers it."""
+    path = document()["paths"][f"{APP}/{kind['path']}/{{{kind['idField']}}}"]["get"]
+    return component(path["responses"]["200"]["content"]["application/json"]["schema"]["properties"][kind["itemKey"]])
 
 
 @pytest.mark.parametrize("index", range(len(KINDS)))

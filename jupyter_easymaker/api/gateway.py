@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import httpx
-from tornado import ioloop
+from tornado import ioloop, iostream
 
 from ..platform import Platform
 from ..resources import endpoints, logs
@@ -142,6 +142,7 @@ class GatewayHandler(ApiHandler):
             return self.error(401, refusal or "The endpoint is gone.")
         inference_id = self.request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
         self.set_header(REQUEST_ID_HEADER, inference_id)
+        response: httpx.Response | None = None
         for attempt in (1, 2):
             target = self.target(route, rest)
             if isinstance(target, str):
@@ -153,13 +154,13 @@ class GatewayHandler(ApiHandler):
             started = time.perf_counter()
             upstream = self.upstream_path(target)
             try:
-                response = await self.gateway.client.request(
+                request = self.gateway.client.build_request(
                     self.request.method, f"http://{target.stage.address}{upstream}",
                     content=self.request.body if self.request.method == "POST" else None,
                     headers={"Content-Type": self.request.headers.get("Content-Type", "application/json"),
                              REQUEST_ID_HEADER: inference_id},
                 )  # fmt: skip
-                status, body = response.status_code, response.content
+                response = await self.gateway.client.send(request, stream=True)
             except httpx.TransportError as err:
                 fresh = await self.gateway.route(endpoint_name, fresh=True) if attempt == 1 else None
                 if fresh is None and attempt == 1:
@@ -167,16 +168,47 @@ class GatewayHandler(ApiHandler):
                 if fresh is not None and attempt == 1:  # the stage moved or went since the route was cached, or
                     route = fresh  # a kept-alive connection's process ended (a pool shrank): once more, afresh
                     continue
-                status = 502
-                body = json.dumps({"error": f"stage '{target.stage.name}' did not answer: {err!r}"}).encode()
+                self.done(route, target, inference_id, upstream, 502, started)
+                return self.error(502, f"stage '{target.stage.name}' did not answer: {err!r}")
             break
+        assert response is not None
+        try:
+            await self.relay(response)
+        finally:
+            await response.aclose()
+            self.done(route, target, inference_id, upstream, response.status_code, started)
+
+    def done(self, route: EndpointRoute, target: Target, inference_id: str, upstream: str, status: int,
+             started: float) -> None:  # fmt: skip
+        """The call is counted (API statistics) and, on a stage with log management, logged."""
         seconds = time.perf_counter() - started
         self.gateway.count(route, target.stage, target.resource_id, status, seconds)
         if target.stage.use_log:
             self.gateway.log_call(route, target, self.call(inference_id, upstream), status, seconds)
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
-        self.finish(body)
+
+    async def relay(self, response: httpx.Response) -> None:
+        """The model server's answer; an event stream (OpenAI `stream: true`) is passed on event by event as the
+        model generates, not gathered first."""
+        self.set_status(response.status_code)
+        content_type = response.headers.get("Content-Type", "application/json")
+        self.set_header("Content-Type", content_type)
+        if not content_type.startswith("text/event-stream"):
+            try:
+                body = await response.aread()
+            except httpx.TransportError as err:
+                return self.error(502, f"the stage's answer broke off: {err!r}")
+            return self.finish(body)
+        self.set_header("Cache-Control", "no-cache")
+        self.set_header("X-Accel-Buffering", "no")
+        try:
+            async for chunk in response.aiter_raw():
+                self.write(chunk)
+                await self.flush()
+        except iostream.StreamClosedError:
+            return  # the caller went away: closing the upstream response tells the model server to stop
+        except httpx.TransportError:
+            pass  # the stage ended mid-stream: end ours too
+        self.finish()
 
     def call(self, inference_id: str, upstream: str) -> dict:
         """What an inference record says of the call: Endpoint.Model (an inference) or Endpoint.Model.Metadata."""
@@ -210,7 +242,8 @@ class GatewayHandler(ApiHandler):
         return f"Stage '{stage.name}' has no resource at '{rest or '/'}'; its resource paths: {paths}."
 
     def upstream_path(self, target: Target) -> str:
-        """The resource path itself is the model's inference URL (v2 when the body has "inputs", else v1)."""
+        """The resource path itself is the model's inference URL: v2 when the body has "inputs", OpenAI chat or
+        completions when it has "messages" or "prompt", else v1."""
         remainder = target.remainder.rstrip("/")
         if remainder:
             return remainder
@@ -222,6 +255,10 @@ class GatewayHandler(ApiHandler):
             body = None
         if isinstance(body, dict) and "inputs" in body:
             return f"/v2/models/{target.model}/infer"
+        if isinstance(body, dict) and "messages" in body:  # an OpenAI body: the generative model's own routes
+            return "/openai/v1/chat/completions"
+        if isinstance(body, dict) and "prompt" in body:
+            return "/openai/v1/completions"
         return f"/v1/models/{target.model}/predict"
 
 

@@ -344,6 +344,10 @@ def response_schemas() -> dict[str, dict]:
                     "description": "The kernel it appears as (null: no ipykernel in it)",
                 },
                 "operation": nullable(ref("EnvironmentOperation")),
+                "lastOperation": {
+                    **nullable(ref("EnvironmentOperation")),
+                    "description": "Its newest operation, finished or not",
+                },
                 "sizeBytes": INTEGER,
                 "packageList": {"type": "array", "items": obj({"name": STRING, "version": STRING})},
             }
@@ -396,6 +400,7 @@ def response_schemas() -> dict[str, dict]:
                 "startedDatetime": TIME,
                 "finishedDatetime": TIME,
                 "log": {**STRING, "description": "The tail of cont-init.output"},
+                "scriptName": {**nullable(STRING), "description": "The one script a single run ran (null: all)"},
                 "resultList": {
                     "type": "array",
                     "items": obj(
@@ -566,7 +571,49 @@ def pipeline_schemas() -> dict[str, dict]:
 def ui_kind_schema() -> dict:
     strings = {"type": "array", "items": STRING}
     by_field = {"type": "object", "additionalProperties": STRING}
-    choice = obj({"path": STRING, "listKey": STRING, "value": STRING, "label": STRING})
+    choice = obj(
+        {
+            "path": STRING,
+            "listKey": STRING,
+            "value": STRING,
+            "label": STRING,
+            "match": {
+                **by_field,
+                "description": "Entry field -> dotted path into the item: only entries that agree are offered",
+            },
+        }
+    )
+    item_action = obj(
+        {
+            "name": STRING,
+            "label": STRING,
+            "method": {"enum": ["POST", "PUT", "DELETE"]},
+            "path": {**STRING, "description": "After {path}/{id}/ (empty: the item; a leading / : the appkey base)"},
+            "schema": {**nullable(STRING), "description": "The request body's form (a components/schemas name)"},
+            "body": {"type": "object", "description": "The fixed body sent without a form"},
+            "fill": {**by_field, "description": "Form field -> dotted path of its first value in the item"},
+            "choices": {"type": "object", "additionalProperties": choice},
+            "titles": by_field,
+            "statuses": {**strings, "description": "Enabled only in these statuses (empty: any)"},
+            "when": {"type": "object", "description": "Shown only where the item's fields have these values"},
+            "confirm": nullable(STRING),
+            "follow": {**BOOLEAN, "description": "The answer's operation is followed"},
+            "submit": {**nullable(STRING), "description": "The form's button (null: the label)"},
+        }
+    )
+    operation = obj(
+        {
+            "field": STRING,
+            "path": STRING,
+            "itemKey": STRING,
+            "idField": STRING,
+            "statusField": STRING,
+            "logField": STRING,
+            "messageField": STRING,
+            "final": strings,
+            "statusTones": by_field,
+        }
+    )
     return obj({
         "kind": STRING, "label": STRING, "singular": STRING,
         "path": {**STRING, "description": "Relative to easymaker/v1.0/appkeys/{appkey}/"},
@@ -575,7 +622,7 @@ def ui_kind_schema() -> dict:
         "actions": {"type": "array", "items": {"enum": ["create", "copy", "start", "stop", "reboot", "retry", "delete",
                                                        "tensorboard"]}},
         "tabs": {"type": "array", "items": {"enum": ["information", "hyperparameters", "logs", "metrics",
-                                                     "monitoring", "children"]}},
+                                                     "monitoring", "children", "output", "operation"]}},
         "statusTones": {"type": "object", "additionalProperties": {"enum": ["running", "complete", "failed",
                                                                             "stopped"]}},
         "stoppable": strings, "startable": strings, "rebootable": strings, "retryable": strings,
@@ -585,6 +632,10 @@ def ui_kind_schema() -> dict:
         "hidden": strings, "columns": strings,
         "fillFrom": {**by_field, "description": "Form field -> the kind whose picked item fills the other fields"},
         "children": {**nullable(STRING), "description": "The kind the children tab lists, filtered by this one's id"},
+        "createMethod": {"enum": ["POST", "PUT"], "description": "PUT: the form asks for the id too; PUT {path}/{id}"},
+        "itemActions": {"type": "array", "items": item_action},
+        "operation": {**nullable(operation), "description": "The detached operation the operation tab follows"},
+        "output": {**nullable(obj({"facts": strings, "text": STRING})), "description": "What the output tab shows"},
     })  # fmt: skip
 
 
@@ -900,6 +951,9 @@ OPERATIONS: dict[tuple[str, str], Op] = {
                                              {"script": ref("Script")}, body=ScriptPut, errors=(400,)),
     (f"{SCRIPTS}/{{scriptName}}", "delete"): Op("deleteScript", "Delete a start-up script and its records", {},
                                                 errors=(404,)),
+    (f"{SCRIPTS}/{{scriptName}}/run", "post"): Op(
+        "runScript", "Run one start-up script again, in the background (its exit code and output are recorded)",
+        {"run": ref("ContInitRun")}, 202, errors=(404, 409)),
     (f"{APPKEY}/cont-init-runs", "get"): Op("getContInitRun", "The last run of the start-up scripts",
                                             {"run": ref("ContInitRun")}),
     (f"{APPKEY}/cont-init-runs", "post"): Op("runContInit", "Run the start-up scripts again, in the background",

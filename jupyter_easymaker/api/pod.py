@@ -1,4 +1,6 @@
-"""The notebook pod: /custom-envs (environments that are kernels), /cont-init-scripts and /cont-init-runs."""
+"""The notebook pod: /custom-envs (environments that are kernels), /cont-init-scripts and /cont-init-runs.
+
+A script can also be run again alone (POST …/cont-init-scripts/{name}/run), as the sidebar's "Run" does."""
 
 from __future__ import annotations
 
@@ -74,6 +76,13 @@ class ScriptHandler(PodHandler):
         self.respond()
 
 
+class ScriptRunHandler(PodHandler):
+    @endpoint
+    async def post(self, appkey: str, script_name: str) -> None:
+        timeout = self.settings["easymaker_cont_init_timeout"]
+        self.respond({"run": await run(pod.start_run, self.data_dir, timeout, script_name)}, 202)
+
+
 class ContInitRunsHandler(PodHandler):
     @endpoint
     async def get(self, appkey: str) -> None:
@@ -94,5 +103,6 @@ def routes(prefix: str) -> list[tuple[str, type]]:
         (rf"{base}/custom-env-operations/{OPERATION}", OperationHandler),
         (rf"{base}/cont-init-scripts", ScriptsHandler),
         (rf"{base}/cont-init-scripts/{SCRIPT}", ScriptHandler),
+        (rf"{base}/cont-init-scripts/{SCRIPT}/run", ScriptRunHandler),
         (rf"{base}/cont-init-runs", ContInitRunsHandler),
     ]

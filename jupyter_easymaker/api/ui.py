@@ -3,12 +3,18 @@
 The lab extension knows no kind by name. It reads this list (GET easymaker/v1.0/ui/kinds), lists each kind from its
 `path`, generates its forms from the named request-body schemas in the OpenAPI document and offers the actions and
 detail tabs named here. A later resource family adds itself with one more `Kind(...)` in `KINDS`.
+
+Beyond the fixed actions (create, stop, delete …) a kind lists `item_actions`: buttons that send one request about an
+item, with a form generated from a request schema when the request takes input (edit, install packages, change the
+instance type …). A kind whose items are named by the user and written with PUT (`create_method="PUT"`, e.g. a
+start-up script) is created from a form that also asks for the item's id.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from enum import Enum
+from typing import Any
 
 from ..resources.statuses import (
     BATCH_FINAL,
@@ -59,6 +65,65 @@ class Choice:
     list_key: str
     value: str
     label: str
+    #: Entry field -> dotted path into the item an action is about: only entries that agree are offered (e.g. the
+    #: instance types of a notebook's own core type).
+    match: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ItemAction:
+    """A button on an item's detail tab that sends one request about the item.
+
+    The request is `method {kind.path}/{id}/{path}` (`path` empty: the item itself; starting with "/": relative to
+    the appkey base, e.g. a request about all the kind's items). With a `schema` (a components/schemas name) the
+    detail first shows that request body's form, filled from the item (`fill`: form field -> dotted path into the
+    item), with pick lists (`choices`) and the server's 400 errorList under the fields it names; without one it sends
+    `body` (after asking `confirm`, when given). The button shows only where the item's fields equal `when` (an
+    enable/disable pair) and is enabled only in `statuses` (empty: any). `follow`: the answer carries an operation
+    under the kind's `operation.item_key`, which the "operation" tab then follows.
+    """
+
+    name: str
+    label: str
+    method: str = "PUT"
+    path: str = ""
+    schema: str | None = None
+    body: dict[str, Any] = field(default_factory=dict)
+    fill: dict[str, str] = field(default_factory=dict)
+    choices: dict[str, Choice] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+    statuses: tuple[str, ...] = ()
+    when: dict[str, Any] = field(default_factory=dict)
+    confirm: str | None = None
+    follow: bool = False
+    submit: str | None = None  # the form's button (default: the label)
+
+
+@dataclass(frozen=True)
+class OperationView:
+    """A detached operation an item carries (an environment's package install) that the "operation" tab follows live.
+
+    The tab reads the operation from the item (`field`), so it finds it again after the panel or the browser was
+    closed, then polls `GET {path}/{id}` (relative to the appkey base; the answer's `item_key`) until a `final` status.
+    """
+
+    field: str
+    path: str
+    item_key: str
+    id_field: str
+    status_field: str
+    log_field: str
+    message_field: str
+    final: tuple[str, ...]
+    status_tones: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutputView:
+    """The "output" tab: what the item's last run left, its facts (exit code, when) and its text output."""
+
+    facts: tuple[str, ...]
+    text: str
 
 
 @dataclass(frozen=True)
@@ -74,7 +139,7 @@ class Kind:
     status_field: str | None
     create_schema: str  # a components/schemas name in easymaker/openapi.json
     actions: tuple[str, ...]  # of: create, copy, start, stop, reboot, retry, delete, tensorboard
-    tabs: tuple[str, ...]  # of: information, hyperparameters, logs, metrics, monitoring, children
+    tabs: tuple[str, ...]  # of: information, hyperparameters, logs, metrics, monitoring, children, output, operation
     status_tones: dict[str, str] = field(default_factory=dict)
     stoppable: tuple[str, ...] = ()  # statuses in which stop is offered
     startable: tuple[str, ...] = ()  # statuses in which start (PUT {path}/{id}/start) is offered
@@ -92,11 +157,26 @@ class Kind:
     fill_from: dict[str, str] = field(default_factory=dict)
     #: The kind the "children" tab lists: its items whose `{id_field}` query parameter is this item's id.
     children: str | None = None
+    #: "POST": create with POST {path}. "PUT": the form also asks for the item's id (`id_field`, checked with the
+    #: pattern of the PUT route's path parameter) and the lab PUTs the rest to {path}/{id}, unless that item exists.
+    create_method: str = "POST"
+    item_actions: tuple[ItemAction, ...] = ()
+    operation: OperationView | None = None  # what the "operation" tab follows
+    output: OutputView | None = None  # what the "output" tab shows
 
     def to_wire(self) -> dict:
-        wire = {_camel(k): v for k, v in asdict(self).items()}
-        wire["choices"] = {name: {_camel(k): v for k, v in asdict(c).items()} for name, c in self.choices.items()}
-        return wire
+        return _wire(self)
+
+
+def _wire(value: Any) -> Any:
+    """Dataclasses as camelCase objects, all the way down; the keys of plain dicts (field names) stay as they are."""
+    if is_dataclass(value):
+        return {_camel(f.name): _wire(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_wire(v) for v in value]
+    return value
 
 
 def _camel(name: str) -> str:
@@ -108,6 +188,7 @@ EXPERIMENT = Choice("experiments", "experimentList", "experimentId", "experiment
 IMAGE = Choice("images?groupTypeCodeList=TRAINING", "imageList", "imageId", "imageName")
 NOTEBOOK_IMAGE = Choice("images?groupTypeCodeList=NOTEBOOK", "imageList", "imageId", "imageName")
 FLAVOR = Choice("flavors", "flavorList", "id", "name")
+SAME_CORE_FLAVOR = Choice("flavors", "flavorList", "id", "name", match={"coreTypeCode": "flavor.coreTypeCode"})
 TEMPLATE = Choice("training-templates", "trainingTemplateList", "trainingTemplateId", "trainingTemplateName")
 ALGORITHM = Choice("algorithms", "algorithmList", "algorithmId", "algorithmName")
 
@@ -158,6 +239,9 @@ STAGE_TITLES = {
 STAGE_ORDER = ("flavorId", "nodeCount", "endpointModelResourceList", "useLog", "caEnable", "caMinNodeCount",
                "caMaxNodeCount", "caScaleDownEnable", "caScaleDownUtilThresh", "caScaleDownUnneededTime",
                "caScaleDownDelayAfterAdd")  # fmt: skip
+SCRIPT_TITLES = {"scriptName": "Script name (scripts run in ascending name order)",
+                 "content": "Content (its first line starts with #!, e.g. #!/bin/bash)",
+                 "enabled": "Enabled (the run permission)"}  # fmt: skip
 
 KINDS: tuple[Kind, ...] = (
     Kind(
@@ -230,6 +314,11 @@ KINDS: tuple[Kind, ...] = (
         order=("modelName", "description", "modelFormatCode", "frameworkVersion", "trainingId",
                "hyperparameterTuningId", "modelUploadUri", "parameterList"),
         hidden=(*PIPELINE_FIELDS, "fineTuningId"), columns=("modelFormatCode",),
+        item_actions=(
+            ItemAction("edit", "Edit", "PUT", schema="ModelUpdate", submit="Save",
+                       fill={"modelName": "modelName", "description": "description"},
+                       titles={"modelName": "Model name", "description": "Description"}),
+        ),
     ),
     Kind(
         kind="endpoints", label="Endpoints", singular="endpoint", path="endpoints", list_key="endpointList",
@@ -239,6 +328,12 @@ KINDS: tuple[Kind, ...] = (
         titles={**STAGE_TITLES, "endpointName": "Endpoint name", "isPublic": "Public (no API key needed)"},
         order=("endpointName", "description", "isPublic", *STAGE_ORDER), hidden=PIPELINE_FIELDS,
         columns=("endpointStageCount",),
+        item_actions=(
+            ItemAction("edit", "Edit", "PUT", schema="EndpointUpdate", submit="Save",
+                       fill={"description": "description", "isPublic": "isPublic"},
+                       titles={"description": "Description", "isPublic": "Public (no API key needed)",
+                               "defaultEndpointStageId": "Default stage (an ACTIVE stage's id)"}),
+        ),
     ),
     Kind(
         kind="endpoint-stages", label="Endpoint stages", singular="endpoint stage", path="endpoint-stages",
@@ -286,15 +381,48 @@ KINDS: tuple[Kind, ...] = (
                 "dataStorageSize": "Data storage size (GB)", "nasList": "NHN Cloud NAS", "tagList": "Tags"},
         order=("notebookName", "description", "imageId", "flavorId", "bootStorageSize", "dataStorageSize", "nasList",
                "tagList"),
+        item_actions=(
+            ItemAction("change-flavor", "Change instance type", "PUT", "flavor", schema="NotebookFlavorChange",
+                       fill={"flavorId": "flavor.id"}, choices={"flavorId": SAME_CORE_FLAVOR},
+                       titles={"flavorId": "Instance type (same core type; the notebook must be STOPPED)"},
+                       statuses=(NotebookStatus.STOPPED.value,)),
+        ),
     ),
     Kind(
         kind="custom-envs", label="Environments", singular="environment", path="custom-envs",
         list_key="environmentList", item_key="environment", id_field="environmentName",
         name_field="environmentName", status_field=None, create_schema="EnvironmentCreate",
-        actions=("create", "delete"), tabs=("information",),
+        actions=("create", "delete"),
         titles={"environmentName": "Environment name (a folder of custom-conda-envs/)",
                 "pythonVersion": "Python version (e.g. 3.11)", "packageList": "Packages to install"},
         order=("environmentName", "pythonVersion", "packageList"), columns=("kernelName",),
+        tabs=("information", "operation"),
+        item_actions=(
+            ItemAction("install", "Install packages", "POST", "packages", schema="PackageInstall", follow=True,
+                       titles={"packageList": "Packages to install (pip requirements, e.g. pandas>=2)"},
+                       when={"operation": None}),  # not while another operation runs on it
+        ),
+        operation=OperationView(
+            field="lastOperation", path="custom-env-operations", item_key="operation", id_field="operationId",
+            status_field="status", log_field="logTail", message_field="message", final=("SUCCEEDED", "FAILED"),
+            status_tones={"RUNNING": "running", "SUCCEEDED": "complete", "FAILED": "failed"},
+        ),
+    ),
+    Kind(
+        kind="cont-init-scripts", label="Startup scripts", singular="startup script", path="cont-init-scripts",
+        list_key="scriptList", item_key="script", id_field="scriptName", name_field="scriptName", status_field=None,
+        create_schema="ScriptPut", create_method="PUT", actions=("create", "delete"), tabs=("output", "information"),
+        titles=SCRIPT_TITLES, order=("scriptName", "content", "enabled"), columns=("enabled", "lastExitCode"),
+        item_actions=(
+            ItemAction("run", "Run", "POST", "run", when={"willRun": True}),
+            ItemAction("run-all", "Run all", "POST", "/cont-init-runs",
+                       confirm="Run every start-up script again, in order, as the notebook does when it starts?"),
+            ItemAction("edit", "Edit", "PUT", schema="ScriptPut", fill={"content": "content", "enabled": "enabled"},
+                       titles={k: v for k, v in SCRIPT_TITLES.items() if k != "scriptName"}, submit="Save"),
+            ItemAction("disable", "Disable", "PUT", body={"enabled": False}, when={"enabled": True}),
+            ItemAction("enable", "Enable", "PUT", body={"enabled": True}, when={"enabled": False}),
+        ),
+        output=OutputView(facts=("lastExitCode", "lastRunDatetime", "willRun", "skipReason"), text="lastOutput"),
     ),
 )  # fmt: skip
 

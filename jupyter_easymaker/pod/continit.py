@@ -89,12 +89,17 @@ def _has_shebang(path: Path) -> bool:
         return False
 
 
-def run_all(data_dir: Path, timeout: float = DEFAULT_TIMEOUT) -> list[Result]:
-    """Run the scripts in order, recording each; returns what happened to every candidate."""
+def run_all(data_dir: Path, timeout: float = DEFAULT_TIMEOUT, only: str | None = None) -> list[Result]:
+    """Run the scripts in order, recording each; returns what happened to every candidate.
+
+    `only`: run that one script again (from the sidebar); its run is appended to the log of the last whole run
+    rather than replacing it."""
     results = []
-    with open(data_dir / LOG_FILE, "w") as log:
-        _log(log, f"cont-init: running {data_dir / SCRIPTS_DIR}")
+    with open(data_dir / LOG_FILE, "a" if only else "w") as log:
+        _log(log, f"cont-init: running {data_dir / SCRIPTS_DIR / only if only else data_dir / SCRIPTS_DIR}")
         for script in scripts(data_dir):
+            if only and script.name != only:
+                continue
             if script.skip_reason:
                 _log(log, f"skipped {script.name}: {script.skip_reason}")
                 results.append(Result(script.name, None, script.skip_reason))
@@ -114,6 +119,7 @@ def run_all(data_dir: Path, timeout: float = DEFAULT_TIMEOUT) -> list[Result]:
 
 def run_one(script: Script, timeout: float) -> Result:
     started = time.monotonic()
+    script.exit_code_file.unlink(missing_ok=True)  # while it runs, its last exit code is not known
     with open(script.output_file, "wb") as out:
         process = subprocess.Popen(
             [str(script.path)], cwd=script.path.parent, stdin=subprocess.DEVNULL, stdout=out,
@@ -173,21 +179,22 @@ def write_state(data_dir: Path, state: dict) -> None:
     tmp.replace(path)
 
 
-def start_background_run(data_dir: Path, timeout: float) -> None:
+def start_background_run(data_dir: Path, timeout: float, only: str | None = None) -> None:
+    command = [sys.executable, "-m", "jupyter_easymaker.pod.continit", str(data_dir), str(timeout)]
     subprocess.Popen(
-        [sys.executable, "-m", "jupyter_easymaker.pod.continit", str(data_dir), str(timeout)],
+        command + ([only] if only else []),
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
 
 
-def run_recorded(data_dir: Path, timeout: float) -> list[Result]:
+def run_recorded(data_dir: Path, timeout: float, only: str | None = None) -> list[Result]:
     """`run_all`, with its state (running, then finished with its results) in the state file."""
     started = _now()
-    write_state(data_dir, {"status": "RUNNING", "pid": os.getpid(), "startedDatetime": started})
-    results = run_all(data_dir, timeout)
+    write_state(data_dir, {"status": "RUNNING", "pid": os.getpid(), "startedDatetime": started, "scriptName": only})
+    results = run_all(data_dir, timeout, only)
     write_state(data_dir, {
         "status": "FINISHED", "pid": os.getpid(), "startedDatetime": started, "finishedDatetime": _now(),
-        "resultList": [asdict(r) for r in results],
+        "scriptName": only, "resultList": [asdict(r) for r in results],
     })  # fmt: skip
     return results
 
@@ -197,4 +204,4 @@ def _now() -> str:
 
 
 if __name__ == "__main__":
-    run_recorded(Path(sys.argv[1]), float(sys.argv[2]))
+    run_recorded(Path(sys.argv[1]), float(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None)

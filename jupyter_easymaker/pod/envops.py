@@ -97,6 +97,11 @@ def running_for(data_dir: Path, env_name: str) -> dict | None:
     return next((op for op in all_(data_dir) if op["environmentName"] == env_name and op["status"] == "RUNNING"), None)
 
 
+def latest_for(data_dir: Path, env_name: str) -> dict | None:
+    """The environment's newest operation, finished or not: what the sidebar re-attaches to."""
+    return next((op for op in all_(data_dir) if op["environmentName"] == env_name), None)
+
+
 def public(state: dict, folder: Path) -> dict:
     log = folder / f"{state['operationId']}.log"
     text = log.read_text(errors="replace") if log.exists() else ""

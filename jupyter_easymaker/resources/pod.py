@@ -33,6 +33,7 @@ def environment_to_wire(data_dir: Path, env: Environment, detail: bool = True) -
         "pythonVersion": env.python_version(),
         "kernelName": env.kernel_name if env.has_ipykernel() else None,
         "operation": envops.running_for(data_dir, env.name),
+        "lastOperation": envops.latest_for(data_dir, env.name),
     }
     if detail:
         wire |= {"sizeBytes": env.size_bytes(), "packageList": env.packages()}
@@ -179,11 +180,18 @@ def run_state(data_dir: Path) -> dict:
     }
 
 
-def start_run(data_dir: Path, timeout: float) -> dict:
+def start_run(data_dir: Path, timeout: float, only: str | None = None) -> dict:
+    """Run the scripts again in the background (all of them, or `only` that one)."""
+    if only is not None:
+        skip = _script(data_dir, only).skip_reason
+        if skip:
+            raise conflict(f"Script '{only}' does not run: {skip}. Enable it (PUT …/cont-init-scripts/{only} with "
+                           '{"enabled": true} and a first line starting with #!) first.')  # fmt: skip
     if run_state(data_dir)["status"] == "RUNNING":
         raise conflict("The start-up scripts are running already; wait for this run to finish.")
-    continit.write_state(data_dir, {"status": "RUNNING", "pid": os.getpid(), "startedDatetime": _time(None, now=True)})
-    continit.start_background_run(data_dir, timeout)
+    started = {"status": "RUNNING", "pid": os.getpid(), "startedDatetime": _time(None, now=True), "scriptName": only}
+    continit.write_state(data_dir, started)
+    continit.start_background_run(data_dir, timeout, only)
     return run_state(data_dir)
 
 

@@ -16,7 +16,7 @@ SKLEARN_SUFFIXES = (".joblib", ".pkl", ".pickle")
 WEIGHT_SUFFIXES = (".pt", ".pth", ".bin")
 #: First bytes of a pickle (protocol 2+) or of a joblib file compressed with zlib, gzip, bz2, xz or lz4.
 PICKLE_MAGIC = (b"\x80", b"\x78", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x04\x22\x4d\x18")
-SERVABLE_HERE = ("SKLEARN", "PYTORCH")
+SERVABLE_HERE = ("SKLEARN", "PYTORCH", "HUGGING_FACE", "TRITON", "TENSORFLOW")
 
 
 class ArtifactError(ValueError):

@@ -1,5 +1,5 @@
-"""Load a model per framework into something with `predict(array) -> array` (and, where the model has them,
-`predict_proba`). Frameworks are imported only when a model of theirs is loaded."""
+"""The one map from a framework to its loader: each gives a `Loaded` (serving/loaded.py). Frameworks are imported
+only when a model of theirs is loaded, in the model-server (or batch) process, never in the Jupyter server."""
 
 from __future__ import annotations
 
@@ -9,16 +9,11 @@ import types
 from pathlib import Path
 from typing import Any
 
+from . import hf, mar, savedmodel, triton
 from .artifacts import WEIGHT_SUFFIXES, sklearn_file
+from .loaded import Loaded, LoadError
 
-
-class LoadError(RuntimeError):
-    pass
-
-
-class Loaded:
-    def __init__(self, predict: Any, platform: str, proba: Any = None) -> None:
-        self.predict, self.platform, self.predict_proba = predict, platform, proba
+__all__ = ["LOADERS", "Loaded", "LoadError", "load"]
 
 
 def load(framework: str, path: Path, parameters: dict[str, str]) -> Loaded:
@@ -40,32 +35,46 @@ def load_sklearn(path: Path, parameters: dict[str, str]) -> Loaded:
 
 
 def load_pytorch(path: Path, parameters: dict[str, str]) -> Loaded:
-    """TorchServe's layout without TorchServe: model.py's nn.Module, the weights, handler.py's pre/postprocess."""
+    """TorchServe's layout without TorchServe: model.py's nn.Module, the weights, handler.py's pre/postprocess.
+    A .mar archive is unpacked first and read by its manifest."""
     if path.suffix == ".mar":
-        raise LoadError(".mar archives need TorchServe; give the directory with model.py, handler.py and weights")
+        files = mar.unpack(path)
+        return torchserve_model(files.root, files.model_file, files.handler_file, files.serialized_file)
+    weights = next(p for p in sorted(path.iterdir()) if p.suffix in WEIGHT_SUFFIXES)
+    return torchserve_model(path, path / "model.py", path / "handler.py", weights)
+
+
+def torchserve_model(root: Path, model_file: Path | None, handler_file: Path | None, weights: Path) -> Loaded:
+    """Without a model file, the weights are TorchScript (torch.jit.save); without a handler, tensors in and out."""
     try:
         import torch
     except ImportError:
         raise LoadError("PyTorch serving needs torch in the serving environment") from None
     _ensure_base_handler()
-    sys.path.insert(0, str(path))
-    model_module = _import(path / "model.py", "em_model")
-    handler_module = _import(path / "handler.py", "em_handler")
-    weights = next(p for p in sorted(path.iterdir()) if p.suffix in WEIGHT_SUFFIXES)
-    loaded = torch.load(weights, map_location="cpu", weights_only=False)
-    if isinstance(loaded, torch.nn.Module):
-        model = loaded
+    sys.path.insert(0, str(root))
+    if model_file is None:
+        model = torch.jit.load(str(weights), map_location="cpu")
     else:
-        classes = [c for c in vars(model_module).values() if isinstance(c, type) and issubclass(c, torch.nn.Module)
-                   and c.__module__ == model_module.__name__]  # fmt: skip
-        if len(classes) != 1:
-            raise LoadError(f"model.py must define exactly one torch.nn.Module subclass (found {len(classes)})")
-        model = classes[0]()
-        model.load_state_dict(loaded)
+        model_module = _import(model_file, "em_model")
+        loaded = torch.load(weights, map_location="cpu", weights_only=False)
+        if isinstance(loaded, torch.nn.Module):
+            model = loaded
+        else:
+            classes = [c for c in vars(model_module).values() if isinstance(c, type)
+                       and issubclass(c, torch.nn.Module) and c.__module__ == model_module.__name__]  # fmt: skip
+            if len(classes) != 1:
+                raise LoadError(
+                    f"{model_file.name} must define exactly one torch.nn.Module subclass (found {len(classes)})"
+                )
+            model = classes[0]()
+            model.load_state_dict(loaded)
     model.eval()
-    handlers = [c for c in vars(handler_module).values() if isinstance(c, type) and hasattr(c, "preprocess")
-                and c.__module__ == handler_module.__name__]  # fmt: skip
-    handler = handlers[0]() if handlers else None
+    handler = None
+    if handler_file is not None:
+        handler_module = _import(handler_file, "em_handler")
+        handlers = [c for c in vars(handler_module).values() if isinstance(c, type) and hasattr(c, "preprocess")
+                    and c.__module__ == handler_module.__name__]  # fmt: skip
+        handler = handlers[0]() if handlers else None
     if handler is not None:
         handler.model, handler.device, handler.initialized = model, torch.device("cpu"), True
 
@@ -115,4 +124,10 @@ def _ensure_base_handler() -> None:
         sys.modules["ts.torch_handler.base_handler"].BaseHandler = BaseHandler  # type: ignore[attr-defined]
 
 
-LOADERS = {"SKLEARN": load_sklearn, "PYTORCH": load_pytorch}
+LOADERS = {
+    "SKLEARN": load_sklearn,
+    "PYTORCH": load_pytorch,
+    "HUGGING_FACE": hf.load,
+    "TRITON": triton.load,
+    "TENSORFLOW": savedmodel.load,
+}

@@ -1,6 +1,7 @@
 """The model server a stage runs: `python -m jupyter_easymaker.serving.server CONFIG [--param value …]`.
 
-CONFIG is a JSON file: {"host", "port", "models": [{"name", "framework", "path", "parameters"}]}. Every model
+Generative text models also answer the OpenAI routes (serving/openai.py). CONFIG is a JSON file:
+{"host", "port", "models": [{"name", "framework", "path", "parameters"}]}. Every model
 is loaded before the port is bound, so a server that listens is ready. Several processes may serve one port
 (SO_REUSEPORT): that is a stage's pod pool. Model parameters also arrive as `--name value` arguments and as
 SCREAMING_SNAKE environment variables, which the model's own code (a PyTorch handler) may read.
@@ -18,6 +19,7 @@ from typing import Any
 
 from tornado import httpserver, ioloop, netutil, web
 
+from . import openai
 from .dataplane import DataPlane, InferenceError, ServedModel
 from .loaders import load
 
@@ -107,6 +109,7 @@ def application(plane: DataPlane) -> web.Application:
         (r"/v2/health/(?P<what>live|ready)", V2Health, args),
         (rf"/v2/models/{NAME}{VERSION}(?P<ready>/ready)?", V2Model, args),
         (rf"/v2/models/{NAME}{VERSION}/infer", V2Infer, args),
+        *openai.routes(plane),
         (r".*", NotFound, args),
     ])  # fmt: skip
 

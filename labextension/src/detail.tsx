@@ -2,10 +2,23 @@
 import { ReactWidget } from '@jupyterlab/ui-components';
 import React from 'react';
 
+import { ActionForm, ItemActionButtons } from './actions';
 import { EasyMakerApi, Json } from './api';
 import { ErrorNote, ISeries, LineChart, StatusBadge } from './components';
 import { Instances } from './instances';
-import { canDelete, canRetry, canStop, canTransition, IKind, itemId, itemName, itemStatus, Tab } from './registry';
+import { FieldValue, OperationTab, OutputTab } from './operation';
+import {
+  canDelete,
+  canRetry,
+  canStop,
+  canTransition,
+  IItemAction,
+  IKind,
+  itemId,
+  itemName,
+  itemStatus,
+  Tab
+} from './registry';
 import { humanize } from './schema';
 
 export interface IDetailActions {
@@ -25,7 +38,9 @@ const TAB_LABELS: { [tab in Tab]: string } = {
   logs: 'Logs',
   metrics: 'Metrics',
   monitoring: 'Monitoring',
-  children: 'Contents'
+  children: 'Contents',
+  output: 'Output',
+  operation: 'Operation'
 };
 
 /** Polls `load` every `ms` while mounted; returns its last answer and error. */
@@ -70,27 +85,29 @@ function show(value: any): string {
   return typeof value === 'object' ? JSON.stringify(value, null, 1) : String(value);
 }
 
-function Information(props: { item: Json }): JSX.Element {
-  const rows: [string, any][] = [];
+function Information(props: { item: Json; skip?: string[] }): JSX.Element {
+  const rows: [string, string, any][] = [];
   for (const [key, value] of Object.entries(props.item)) {
-    if (key === 'hyperparameterList') {
+    if (key === 'hyperparameterList' || props.skip?.includes(key)) {
       continue;
     }
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       for (const [sub, subValue] of Object.entries(value)) {
-        rows.push([`${humanize(key)} › ${humanize(sub)}`, subValue]);
+        rows.push([`${humanize(key)} › ${humanize(sub)}`, sub, subValue]);
       }
     } else {
-      rows.push([humanize(key), value]);
+      rows.push([humanize(key), key, value]);
     }
   }
   return (
     <table className="jp-EasyMaker-table jp-EasyMaker-info">
       <tbody>
-        {rows.map(([key, value]) => (
-          <tr key={key}>
-            <th scope="row">{key}</th>
-            <td>{show(value)}</td>
+        {rows.map(([label, key, value]) => (
+          <tr key={label} data-field={key}>
+            <th scope="row">{label}</th>
+            <td>
+              <FieldValue name={key} value={value} />
+            </td>
           </tr>
         ))}
       </tbody>
@@ -336,6 +353,16 @@ function Detail(props: { api: EasyMakerApi; kind: IKind; id: string; actions: ID
   const gone = status === 404;
   const tabs = React.useRef<(HTMLButtonElement | null)[]>([]);
   const [child, setChild] = React.useState<IKind | undefined>();
+  const [acting, setActing] = React.useState<IItemAction | null>(null); // the action whose form is open
+  const [started, setStarted] = React.useState<Json | null>(null); // the operation an action just started
+  const acted = (action: IItemAction, answer: Json) => {
+    setActing(null);
+    setBump(b => b + 1);
+    if (action.follow && kind.operation) {
+      setStarted(answer[kind.operation.itemKey] ?? null);
+      setTab('operation');
+    }
+  };
   React.useEffect(() => {
     if (kind.children) {
       void actions.kind(kind.children).then(setChild);
@@ -403,6 +430,9 @@ function Detail(props: { api: EasyMakerApi; kind: IKind; id: string; actions: ID
               TensorBoard
             </button>
           )}
+          {item && (
+            <ItemActionButtons api={api} kind={kind} item={item} onForm={setActing} onDone={acted} />
+          )}
           {item && kind.actions.includes('delete') && (
             <button
               className="jp-mod-styled jp-mod-warn"
@@ -415,6 +445,17 @@ function Detail(props: { api: EasyMakerApi; kind: IKind; id: string; actions: ID
         </div>
       </header>
       <ErrorNote error={gone ? `This ${kind.singular} no longer exists.` : error} />
+      {item && acting && (
+        <ActionForm
+          key={acting.name}
+          api={api}
+          kind={kind}
+          item={item}
+          action={acting}
+          onDone={answer => acted(acting, answer)}
+          onCancel={() => setActing(null)}
+        />
+      )}
       <div className="jp-EasyMaker-tabs" role="tablist" aria-label={`${kind.singular} details`}>
         {kind.tabs.map((t, i) => (
           <button
@@ -440,12 +481,16 @@ function Detail(props: { api: EasyMakerApi; kind: IKind; id: string; actions: ID
         aria-labelledby={`em-tab-${id}-${tab}`}
         data-tab={tab}
       >
-        {tab === 'information' && item && <Information item={item} />}
+        {tab === 'information' && item && (
+          <Information item={item} skip={[kind.operation?.field ?? '', kind.output?.text ?? '']} />
+        )}
         {tab === 'hyperparameters' && item && <Hyperparameters item={item} />}
         {tab === 'logs' && <Logs api={api} kind={kind} id={id} />}
         {tab === 'metrics' && <Metrics api={api} kind={kind} id={id} />}
         {tab === 'monitoring' && <Monitoring api={api} kind={kind} id={id} />}
         {tab === 'children' && <Children api={api} kind={kind} child={child} id={id} actions={actions} />}
+        {tab === 'output' && item && <OutputTab kind={kind} item={item} />}
+        {tab === 'operation' && <OperationTab api={api} kind={kind} item={item} started={started} />}
       </section>
     </div>
   );

@@ -7,6 +7,7 @@ import { FormComponent, ReactWidget } from '@jupyterlab/ui-components';
 import validator from '@rjsf/validator-ajv8';
 import React from 'react';
 
+import { createItem, withIdField } from './actions';
 import { ApiError, EasyMakerApi, Json } from './api';
 import { ErrorNote } from './components';
 import { IKind } from './registry';
@@ -46,7 +47,7 @@ function CreateForm(props: {
           }
         })
       );
-      const built = formSpec(kind, openapi, options);
+      const built = withIdField(kind, openapi, formSpec(kind, openapi, options));
       setSpec(built);
       if (props.source) {
         setData(copyData(kind, props.source, built.schema));
@@ -94,7 +95,7 @@ function CreateForm(props: {
     setBusy(true);
     setMessage(null);
     try {
-      const answer = await api.post(kind.path, body);
+      const answer = await createItem(api, kind, body);
       props.actions.created(kind, answer[kind.itemKey]);
     } catch (err: any) {
       if (err instanceof ApiError && err.errors.length) {

@@ -9,10 +9,51 @@ export interface IChoice {
   listKey: string;
   value: string;
   label: string;
+  /** Entry field -> dotted path into the item: only entries that agree are offered. */
+  match?: { [field: string]: string };
 }
 
 export type Action = 'create' | 'copy' | 'start' | 'stop' | 'reboot' | 'retry' | 'delete' | 'tensorboard';
-export type Tab = 'information' | 'hyperparameters' | 'logs' | 'metrics' | 'monitoring' | 'children';
+export type Tab =
+  | 'information'
+  | 'hyperparameters'
+  | 'logs'
+  | 'metrics'
+  | 'monitoring'
+  | 'children'
+  | 'output'
+  | 'operation';
+
+/** A button that sends one request about an item (api/ui.py `ItemAction`); handled in actions.tsx. */
+export interface IItemAction {
+  name: string;
+  label: string;
+  method: string;
+  path: string;
+  schema: string | null;
+  body: Json;
+  fill: { [field: string]: string };
+  choices: { [field: string]: IChoice };
+  titles: { [field: string]: string };
+  statuses: string[];
+  when: Json;
+  confirm: string | null;
+  follow: boolean;
+  submit: string | null;
+}
+
+/** A detached operation an item carries, followed by the operation tab (operation.tsx). */
+export interface IOperationView {
+  field: string;
+  path: string;
+  itemKey: string;
+  idField: string;
+  statusField: string;
+  logField: string;
+  messageField: string;
+  final: string[];
+  statusTones: { [status: string]: string };
+}
 
 export interface IKind {
   kind: string;
@@ -43,6 +84,11 @@ export interface IKind {
   fillFrom: { [field: string]: string };
   /** The kind the children tab lists, filtered by this item's id (`?{idField}={id}`). */
   children: string | null;
+  /** POST {path}, or PUT {path}/{id} with the id asked for in the form (actions.tsx). */
+  createMethod?: 'POST' | 'PUT';
+  itemActions?: IItemAction[];
+  operation?: IOperationView | null;
+  output?: { facts: string[]; text: string } | null;
 }
 
 export function itemId(kind: IKind, item: Json): string {
