@@ -1,7 +1,8 @@
 """The same scikit-learn model served three ways, under the same client load, on the same machine:
 
 - our stage model server (`jupyter_easymaker.serving.server`), called directly and through the gateway in the
-  Jupyter server (with the endpoint's API key);
+  Jupyter server (with the endpoint's API key), on a stage without and with log management (`gateway-log`:
+  every call becomes an easymaker.inference record);
 - MLServer with mlserver-sklearn, in its own venv;
 - KServe's python ModelServer with a kserve.Model that loads the same joblib file, in its own venv.
 
@@ -14,6 +15,7 @@ A measurement, not a test: nothing is asserted. The MLServer and KServe venvs ar
 benchmarks/.venvs/ (git-ignored) with pip (they cannot share one: their starlette/fastapi pins differ). Usage:
 
     .venv/bin/python benchmarks/serving.py [--seconds 10] [--concurrency 8] [--rows 1000000] [--skip-batch]
+        [--only ours gateway gateway-log mlserver kserve] [--rounds N]
 """
 
 from __future__ import annotations
@@ -153,7 +155,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--skip-batch", action="store_true")
-    parser.add_argument("--only", nargs="*", default=["ours", "gateway", "mlserver", "kserve"])
+    parser.add_argument("--rounds", type=int, default=1, help="measure each target this often, in alternating order")
+    parser.add_argument("--only", nargs="*", default=["ours", "gateway", "gateway-log", "mlserver", "kserve"])
     parser.add_argument("--out", type=Path, default=HERE / "results" / "serving.json")
     args = parser.parse_args()
 
@@ -182,22 +185,28 @@ def main() -> None:
             f"{server.url}{API}/models",
             json={"modelName": "iris", "modelFormatCode": "SKLEARN", "modelUploadUri": str(model_dir)},
         ).json()["model"]["modelId"]
-        created = session.post(
-            f"{server.url}{API}/endpoints",
-            json={"endpointName": "bench", "flavorId": flavor, "endpointModelResourceList": [{"modelId": model_id}]},
-        ).json()
-        key = {"x-nhn-apikey": created["endpoint"]["apiKey"]}  # fmt: skip
-        stage_id = created["endpoint"]["defaultEndpointStageId"]
-        while True:
-            stage = session.get(f"{server.url}{API}/endpoint-stages/{stage_id}").json()["endpointStage"]
-            if stage["endpointStageStatusCode"] == "ACTIVE":
-                break
-            time.sleep(0.2)
-        record = next(server.data_dir.glob("stages/*/gen-*/generation.json"))
+        keys, stage_ids = {}, {}
+        for name, use_log in (("bench", False), ("bench-log", True)):  # the same model, log management off and on
+            created = session.post(
+                f"{server.url}{API}/endpoints",
+                json={"endpointName": name, "flavorId": flavor, "endpointModelResourceList": [{"modelId": model_id}],
+                      "useLog": use_log},
+            ).json()  # fmt: skip
+            keys[name] = {"x-nhn-apikey": created["endpoint"]["apiKey"]}
+            stage_ids[name] = created["endpoint"]["defaultEndpointStageId"]
+        key = keys["bench"]
+        for stage_id in stage_ids.values():
+            while True:
+                stage = session.get(f"{server.url}{API}/endpoint-stages/{stage_id}").json()["endpointStage"]
+                if stage["endpointStageStatusCode"] == "ACTIVE":
+                    break
+                time.sleep(0.2)
+        record = next(server.data_dir.glob(f"stages/{stage_ids['bench']}/gen-*/generation.json"))
         direct = f"http://127.0.0.1:{json.loads(record.read_text())['port']}/v2/models/iris/infer"
         targets = {
             "ours": (direct, None),
             "gateway": (f"{server.url}easymaker/gateway/bench/iris/v2/models/iris/infer", key),
+            "gateway-log": (f"{server.url}easymaker/gateway/bench-log/iris/v2/models/iris/infer", keys["bench-log"]),
         }
         if "mlserver" in args.only:
             python = venv("mlserver", ["mlserver", "mlserver-sklearn", pinned])
@@ -227,12 +236,19 @@ def main() -> None:
                                           start_new_session=True))  # fmt: skip
             wait_ready(f"http://127.0.0.1:{port}/v2/health/ready")
             targets["kserve"] = (f"http://127.0.0.1:{port}/v2/models/iris/infer", None)
-        for name, (url, headers) in targets.items():
-            if name not in args.only:
-                continue
-            check_answer(url, headers)
-            results["serving"][name] = load(url, args.seconds, args.concurrency, headers)
-            print(name, json.dumps(results["serving"][name]), flush=True)
+        chosen = [name for name in targets if name in args.only]
+        for name in chosen:
+            check_answer(*targets[name])
+        rounds: dict[str, list[dict]] = {name: [] for name in chosen}
+        for turn in range(args.rounds):  # the order alternates, so a busy spell of the machine hits all alike
+            for name in chosen if turn % 2 == 0 else chosen[::-1]:
+                url, headers = targets[name]
+                rounds[name].append(load(url, args.seconds, args.concurrency, headers))
+                print(name, json.dumps(rounds[name][-1]), flush=True)
+        for name, measured in rounds.items():  # the round of median throughput stands for the target
+            median = sorted(measured, key=lambda m: m["requests_per_second"])[len(measured) // 2]
+            mean = sum(m["requests_per_second"] for m in measured) / len(measured)
+            results["serving"][name] = {**median, "mean_requests_per_second": mean, "rounds": measured}
         if not args.skip_batch:
             results["batch"] = batch(server, session, model, model_id, flavor, work, args)
     finally:
@@ -292,10 +308,15 @@ def report(results: dict) -> None:
     serving = results["serving"]
     base = serving.get("ours")
     print("\nOIP v2 infer (4 rows), same client load")
-    print(f"{'server':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  ratio req/s vs ours")
+    print(f"{'server':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}  ratio req/s vs ours")
     for name, row in serving.items():
         ratio = row["requests_per_second"] / base["requests_per_second"] if base else float("nan")
-        print(f"{name:<10} {row['requests_per_second']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f}  {ratio:.2f}")
+        print(f"{name:<12} {row['requests_per_second']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f}  {ratio:.2f}")
+    if "gateway" in serving and "gateway-log" in serving:
+        ratio = serving["gateway-log"]["requests_per_second"] / serving["gateway"]["requests_per_second"]
+        means = serving["gateway-log"]["mean_requests_per_second"] / serving["gateway"]["mean_requests_per_second"]
+        print(f"gateway req/s with log management (useLog) / without: {ratio:.2f} (median round), "
+              f"{means:.2f} (mean of the rounds)")  # fmt: skip
     if "batch" in results:
         b = results["batch"]
         print(f"\nbatch inference over {b['rows']} JSONL rows (batch size {b['batch_size']})")

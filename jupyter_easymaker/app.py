@@ -64,6 +64,11 @@ class EasyMakerApp(ExtensionApp):
     object_store_root = Unicode(
         config=True, help="Local object store behind obs:// URIs. Default: data_dir/object-storage."
     )
+    s3_endpoint_url = Unicode(
+        None, allow_none=True, config=True,
+        help="URL of an S3-compatible store (MinIO, Ceph RGW, …) for s3:// URIs; unset: AWS S3 (or the "
+        "AWS_ENDPOINT_URL environment variable). Credentials: the standard AWS environment variables and files.",
+    )  # fmt: skip
     controller_interval = Float(0.5, config=True, help="Seconds between reconcile passes.")
     run_cont_init = Bool(
         False, config=True,
@@ -105,6 +110,7 @@ class EasyMakerApp(ExtensionApp):
             object_store_root=Path(self.object_store_root or data_dir / "object-storage"),
             nas_mounts={k: Path(v) for k, v in self.nas_mounts.items()},
             local_root=Path(self.serverapp.root_dir),
+            s3_endpoint_url=self.s3_endpoint_url or None,
         )
         storage.object_store_root.mkdir(parents=True, exist_ok=True)
         store = Store(self.database_url or f"sqlite:///{data_dir / 'easymaker.db'}")

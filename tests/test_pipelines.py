@@ -257,15 +257,15 @@ def test_failed_task_fails_the_run_and_skips_downstream(api, compiled):
     assert tasks["report"]["state"] == "SKIPPED"
     log = api.get(f"/pipeline-runs/{run['pipelineRunId']}/task-log", params={"taskId": "boom"})["log"]
     assert "RuntimeError: boom on purpose" in log
-    records = api.get("/logs", params={"category": "easymaker.pipeline", "limit": 10000})["logList"]
-    mine = [r for r in records if r["resourceId"] == run["pipelineRunId"]]
+    mine = api.get("/logs", params={"pipelineRunId": run["pipelineRunId"], "limit": 10000})["logList"]
+    assert mine and all(r["category"] == "easymaker.pipeline" for r in mine)
     assert any(r["body"] == "[boom] RuntimeError: boom on purpose" and r["logLevel"] == "ERROR" for r in mine)
     assert any(r["body"].startswith("[tick] ") for r in mine)
     stored = [r["body"].removeprefix("[boom] ") for r in mine if r["body"].startswith("[boom] ")]
     assert stored == [line for line in log.splitlines() if line.strip()], "every line stored once, in order"
     api.delete(f"/pipeline-runs/{run['pipelineRunId']}")
     records = api.get("/logs", params={"category": "easymaker.pipeline", "limit": 10000})["logList"]
-    assert not [r for r in records if r["resourceId"] == run["pipelineRunId"]]
+    assert not [r for r in records if r["pipelineRunId"] == run["pipelineRunId"]]
 
 
 def test_answers_match_the_openapi_document(api, compiled):

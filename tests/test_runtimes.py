@@ -269,11 +269,12 @@ def test_batch_inference_runs_a_text_model(hf_models):
     from jupyter_easymaker.serving import batch
 
     batch._init({"name": "sentiment", "framework": "HUGGING_FACE", "path": str(hf_models["sequence"])})
-    text, counts = batch._answer(0, ['"hello world"', '"the quick brown fox"', "[1, 2]"])
+    text, counts, failures = batch._answer(0, ['"hello world"', '"the quick brown fox"', "[1, 2]"])
     lines = [json.loads(line) for line in text.splitlines()]
     logits, _ = reference_logits("sequence", hf_models["sequence"], ["hello world", "the quick brown fox"])
     assert [line["prediction"] for line in lines[:2]] == logits.argmax(-1).tolist()
     assert lines[2]["status"] == 400 and counts == [2, 1, 0]
+    assert failures == [(2, 400, lines[2]["error"])]  # what a batch with log management logs
 
 
 def test_generation_holds_back_a_stop_sequence_and_ends_there(hf_models):

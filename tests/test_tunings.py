@@ -127,6 +127,10 @@ def test_max_trials_with_parallel_trials(client, source, tmp_path):
     assert training["hyperparameterTuningId"] == tuning["hyperparameterTuningId"]
     given = {p["parameterName"]: p["parameterValue"] for p in training["hyperparameterList"]}
     assert given == {p["parameterName"]: p["parameterValue"] for p in trials[0]["hyperparameterList"]}
+    # its trials' log records, found by the tuning (the guide's hyperparameterTuningId log field)
+    records = client.find_logs(hyperparameter_tuning_id=tuning["hyperparameterTuningId"], limit=10000)
+    assert {r["trainingId"] for r in records} == {t["trainingId"] for t in trials}
+    assert all(r["hyperparameterTuningId"] == tuning["hyperparameterTuningId"] for r in records)
 
 
 def test_grid_runs_every_combination_then_ends(client, source, tmp_path):

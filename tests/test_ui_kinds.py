@@ -34,6 +34,10 @@ def test_the_sidebar_offers_each_kind_in_order(kinds):
         "trainings",
         "training-templates",
         "hyperparameter-tunings",
+        "models",
+        "endpoints",
+        "endpoint-stages",
+        "batch-inferences",
         "notebooks",
         "custom-envs",
         "cont-init-scripts",
@@ -174,3 +178,21 @@ def test_pick_lists_answer_with_the_fields_they_name(kinds, api):
             entries = api.get(f"/{choice['path']}")[choice["listKey"]]
             for entry in entries:
                 assert choice["value"] in entry and choice["label"] in entry, (kind["kind"], field)
+
+
+@pytest.mark.parametrize("index", range(len(KINDS)))
+def test_a_kinds_tabs_and_copies_read_real_routes_and_fields(kinds, index):
+    kind = kinds[index]
+    paths = document()["paths"]
+    if "logs" in kind["tabs"]:
+        query = [p["name"] for p in paths[f"{APP}/logs"]["get"]["parameters"] if p["in"] == "query"]
+        assert kind["idField"] in query, f"the logs tab filters GET /logs by {kind['idField']}"
+    if "monitoring" in kind["tabs"]:
+        monitoring = paths[f"{APP}/{kind['path']}/{{{kind['idField']}}}/monitoring"]["get"]
+        answer = monitoring["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+        assert answer["usageList"]["items"]["$ref"].endswith("/Usage")
+    item = listed_schema(kind)["properties"]
+    for source in kind["copyFrom"].values():
+        assert source.split(".")[0] in item, f"{kind['kind']}: a copy reads {source}"
+    if "stop" in kind["actions"]:
+        assert "put" in paths[f"{APP}/{kind['path']}/{{{kind['idField']}}}/stop"]

@@ -50,6 +50,12 @@ class BatchInferenceCopyHandler(ApiHandler):
         self.respond({"batchInference": found}, 201)
 
 
+class BatchInferenceMonitoringHandler(ApiHandler):
+    @endpoint
+    async def get(self, appkey: str, batch_inference_id: str) -> None:
+        self.respond(await run(batch_inferences.monitoring_of, self.platform, appkey, batch_inference_id))
+
+
 def routes(prefix: str) -> list[tuple[str, type]]:
     base = rf"{prefix}/{APPKEY}/batch-inferences"
     return [
@@ -57,4 +63,5 @@ def routes(prefix: str) -> list[tuple[str, type]]:
         (rf"{base}/{BATCH_ID}", BatchInferenceHandler),
         (rf"{base}/{BATCH_ID}/stop", BatchInferenceStopHandler),
         (rf"{base}/{BATCH_ID}/copy", BatchInferenceCopyHandler),
+        (rf"{base}/{BATCH_ID}/monitoring", BatchInferenceMonitoringHandler),
     ]

@@ -101,7 +101,7 @@ class StageStatisticsHandler(ApiHandler):
 class StageMonitoringHandler(ApiHandler):
     @endpoint
     async def get(self, appkey: str, stage_id: str) -> None:
-        self.respond({"usageList": await run(endpoints.stage_monitoring, self.platform, appkey, stage_id)})
+        self.respond(await run(endpoints.stage_monitoring, self.platform, appkey, stage_id))
 
 
 class ResourcesHandler(GatewayAware):

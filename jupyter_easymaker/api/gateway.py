@@ -1,6 +1,8 @@
 """The API gateway: {base_url}easymaker/gateway/{endpoint}[/{stage}]{resource path}[/v1/…|/v2/…] → the stage's
 model server. A call is let in by the endpoint's API key (x-nhn-apikey), by the server's own authentication, or
-by nothing at all when the endpoint is public. Every call is counted per stage resource (API statistics)."""
+by nothing at all when the endpoint is public. Every call is counted per stage resource (API statistics); on a
+stage with log management (useLog) each call also becomes an `easymaker.inference` log record. Both are kept in
+memory and written every FLUSH_SECONDS off the event loop, so a call never waits for the store."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -15,7 +18,7 @@ import httpx
 from tornado import ioloop, iostream
 
 from ..platform import Platform
-from ..resources import endpoints
+from ..resources import endpoints, logs
 from ..resources.endpoints import CallTally, EndpointRoute, StageRoute
 from .base import ApiHandler, run
 
@@ -23,6 +26,7 @@ log = logging.getLogger(__name__)
 
 ROUTE_TTL_SECONDS = 0.5  # the controller keeps removed resources serving longer than this
 FLUSH_SECONDS = 2.0
+REQUEST_ID_HEADER = "X-Request-ID"
 
 
 class Gateway:
@@ -32,6 +36,7 @@ class Gateway:
         self.platform = platform
         self._routes: dict[str, tuple[float, EndpointRoute | None]] = {}
         self._tallies: dict[tuple[str, datetime], CallTally] = {}
+        self._records: list[dict] = []
         self._flusher: ioloop.PeriodicCallback | None = None
         # kept-alive connections to the stages' model servers (a new connection per call costs a third)
         limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
@@ -52,17 +57,38 @@ class Gateway:
         if tally is None:
             tally = self._tallies[key] = CallTally(route.endpoint_id, stage.stage_id, resource_id, minute)
         tally.add(status, seconds * 1000)
+        self._start_flushing()
+
+    def log_call(self, route: EndpointRoute, target: Target, request: dict, status: int, seconds: float) -> None:
+        """One easymaker.inference record (the call, not its payload), written with the next flush."""
+        body = {**request, "status": status, "latencyMs": round(seconds * 1000, 3)}
+        self._records.append({
+            "appkey": route.appkey, "category": logs.INFERENCE, "resource_id": target.stage.stage_id,
+            "parent_id": route.endpoint_id, "log_level": logs.level_of_status(status), "body": json.dumps(body),
+            "time": datetime.now(timezone.utc).replace(tzinfo=None),
+            "fields": {"inferenceId": request["inferenceId"], "action": request["action"],
+                       "modelName": target.model},
+        })  # fmt: skip
+        self._start_flushing()
+
+    def _start_flushing(self) -> None:
         if self._flusher is None:
             self._flusher = ioloop.PeriodicCallback(self.flush, FLUSH_SECONDS * 1000)
             self._flusher.start()
 
     async def flush(self) -> None:
         tallies, self._tallies = list(self._tallies.values()), {}
+        records, self._records = self._records, []
         if tallies:
             try:
                 await asyncio.to_thread(endpoints.record_calls, self.platform, tallies)
             except Exception:
                 log.exception("recording API statistics failed")
+        if records:
+            try:
+                await asyncio.to_thread(logs.append, self.platform, records)
+            except Exception:
+                log.exception("recording %d inference log records failed", len(records))
 
     def stop(self) -> None:
         if self._flusher is not None:
@@ -70,6 +96,9 @@ class Gateway:
         if self._tallies:
             endpoints.record_calls(self.platform, list(self._tallies.values()))
             self._tallies = {}
+        if self._records:
+            logs.append(self.platform, self._records)
+            self._records = []
 
 
 @dataclass
@@ -111,21 +140,27 @@ class GatewayHandler(ApiHandler):
             refusal = self.refusal(route) if route else refusal
         if refusal or route is None:
             return self.error(401, refusal or "The endpoint is gone.")
+        inference_id = self.request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+        self.set_header(REQUEST_ID_HEADER, inference_id)
         response: httpx.Response | None = None
         for attempt in (1, 2):
             target = self.target(route, rest)
             if isinstance(target, str):
                 return self.error(404, target)
             if not target.stage.address:
+                if target.stage.use_log:
+                    self.gateway.log_call(route, target, self.call(inference_id, ""), 503, 0.0)
                 return self.error(503, f"Stage '{target.stage.name}' is not serving yet; see its status.")
             started = time.perf_counter()
+            upstream = self.upstream_path(target)
             try:
-                upstream = self.gateway.client.build_request(
-                    self.request.method, f"http://{target.stage.address}{self.upstream_path(target)}",
+                request = self.gateway.client.build_request(
+                    self.request.method, f"http://{target.stage.address}{upstream}",
                     content=self.request.body if self.request.method == "POST" else None,
-                    headers={"Content-Type": self.request.headers.get("Content-Type", "application/json")},
+                    headers={"Content-Type": self.request.headers.get("Content-Type", "application/json"),
+                             REQUEST_ID_HEADER: inference_id},
                 )  # fmt: skip
-                response = await self.gateway.client.send(upstream, stream=True)
+                response = await self.gateway.client.send(request, stream=True)
             except httpx.TransportError as err:
                 fresh = await self.gateway.route(endpoint_name, fresh=True) if attempt == 1 else None
                 if fresh is None and attempt == 1:
@@ -133,7 +168,7 @@ class GatewayHandler(ApiHandler):
                 if fresh is not None and attempt == 1:  # the stage moved or went since the route was cached, or
                     route = fresh  # a kept-alive connection's process ended (a pool shrank): once more, afresh
                     continue
-                self.gateway.count(route, target.stage, target.resource_id, 502, time.perf_counter() - started)
+                self.done(route, target, inference_id, upstream, 502, started)
                 return self.error(502, f"stage '{target.stage.name}' did not answer: {err!r}")
             break
         assert response is not None
@@ -141,8 +176,15 @@ class GatewayHandler(ApiHandler):
             await self.relay(response)
         finally:
             await response.aclose()
-            self.gateway.count(route, target.stage, target.resource_id, response.status_code,
-                               time.perf_counter() - started)  # fmt: skip
+            self.done(route, target, inference_id, upstream, response.status_code, started)
+
+    def done(self, route: EndpointRoute, target: Target, inference_id: str, upstream: str, status: int,
+             started: float) -> None:  # fmt: skip
+        """The call is counted (API statistics) and, on a stage with log management, logged."""
+        seconds = time.perf_counter() - started
+        self.gateway.count(route, target.stage, target.resource_id, status, seconds)
+        if target.stage.use_log:
+            self.gateway.log_call(route, target, self.call(inference_id, upstream), status, seconds)
 
     async def relay(self, response: httpx.Response) -> None:
         """The model server's answer; an event stream (OpenAI `stream: true`) is passed on event by event as the
@@ -167,6 +209,12 @@ class GatewayHandler(ApiHandler):
         except httpx.TransportError:
             pass  # the stage ended mid-stream: end ours too
         self.finish()
+
+    def call(self, inference_id: str, upstream: str) -> dict:
+        """What an inference record says of the call: Endpoint.Model (an inference) or Endpoint.Model.Metadata."""
+        action = "Endpoint.Model" if self.request.method == "POST" else "Endpoint.Model.Metadata"
+        return {"inferenceId": inference_id, "action": action, "method": self.request.method,
+                "path": self.request.path, "upstreamPath": upstream}  # fmt: skip
 
     def refusal(self, route: EndpointRoute) -> str | None:
         key = self.request.headers.get("x-nhn-apikey")

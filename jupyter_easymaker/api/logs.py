@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..resources import logs
 from .base import APPKEY, ApiHandler, endpoint, run
 
-FILTERS = ("trainingId", "category", "logLevel", "query", "after", "limit", "tail")
+FILTERS = logs.FILTERS
 
 
 class LogsHandler(ApiHandler):

@@ -265,6 +265,15 @@ def response_schemas() -> dict[str, dict]:
         "logId": INTEGER, "easymakerAppKey": STRING, "category": STRING, "logLevel": {"enum": list(LEVELS)},
         "body": STRING, "logType": {"const": LOG_TYPE}, "time": TIME, "rank": INTEGER,
         "trainingId": {**STRING, "description": "The resource the record belongs to (category easymaker.training)"},
+        "hyperparameterTuningId": {**STRING, "description": "The tuning whose trial wrote the record"},
+        "endpointStageId": {**STRING, "description": "The stage (category easymaker.inference)"},
+        "endpointId": {**STRING, "description": "The stage's endpoint (category easymaker.inference)"},
+        "inferenceId": {**STRING, "description": "The inference request's own id (its X-Request-ID, else a new one); "
+                        "absent on the model server's own output lines"},
+        "action": {**STRING, "description": "Action classification (Endpoint.Model)"},
+        "modelName": {**STRING, "description": "The model inferred"},
+        "batchInferenceId": {**STRING, "description": "The resource (category easymaker.batch_inference)"},
+        "pipelineRunId": {**STRING, "description": "The resource (category easymaker.pipeline)"},
         "resourceId": {**STRING, "description": "The resource the record belongs to (any other category)"},
     }, ["logId", "easymakerAppKey", "category", "logLevel", "body", "logType", "time", "rank"])  # fmt: skip
     notebook = obj({
@@ -310,6 +319,18 @@ def response_schemas() -> dict[str, dict]:
         "Metric": obj({"name": STRING, "step": INTEGER, "value": NUMBER, "time": TIME}),
         "MetricSummary": obj({"name": STRING, "min": NUMBER, "max": NUMBER, "latest": NUMBER, "count": INTEGER}),
         "Usage": obj({"time": TIME, "cpuPercent": NUMBER, "memoryBytes": INTEGER}),
+        "MonitoredInstance": obj(
+            {
+                "instanceName": {
+                    **STRING,
+                    "description": "The process, e.g. 'model-server-0 (pid 1234)', 'worker-1 (…)'",
+                },
+                "latestTime": TIME,
+                "cpuPercent": {**NUMBER, "description": "Latest sample, % of one core"},
+                "memoryBytes": {**INTEGER, "description": "Latest sample, resident"},
+                "usageList": array("Usage"),
+            }
+        ),  # fmt: skip
         **pipeline_schemas(),
         **serving_schemas(),
         "Environment": obj(
@@ -680,7 +701,13 @@ QUERY: dict[tuple[str, str], dict[str, dict]] = {
     },
     (f"{APPKEY}/logs", "get"): {
         "trainingId": scalar_query("Only records of this training"),
-        "category": scalar_query("Only records of this category, e.g. easymaker.training"),
+        "hyperparameterTuningId": scalar_query("Only records of this tuning's trials"),
+        "endpointId": scalar_query("Only inference records of this endpoint's stages"),
+        "endpointStageId": scalar_query("Only inference records of this endpoint stage"),
+        "batchInferenceId": scalar_query("Only records of this batch inference"),
+        "pipelineRunId": scalar_query("Only records of this pipeline run"),
+        "category": scalar_query("Only records of this category: easymaker.training, easymaker.inference, "
+                                 "easymaker.batch_inference or easymaker.pipeline"),
         "logLevel": scalar_query("Only records of this level (case-insensitive)", {"enum": list(LEVELS)}),
         "query": scalar_query("Only records whose body contains this text (case-insensitive)"),
         "after": scalar_query("A logId: only records after it (the previous answer's nextCursor)",
@@ -800,8 +827,9 @@ SERVING_OPERATIONS = {
         {"statistics": ref("CallStatistics"), "endpointModelStatisticsList": array("EndpointModelCallStatistics"),
          "timeSeries": array("CallStatisticsPoint")}, errors=(400, 404)),
     (f"{STG}/{{endpointStageId}}/monitoring", "get"): Op(
-        "getEndpointStageMonitoring", "CPU and memory samples of a stage's model servers (every 2 s)",
-        {"usageList": array("Usage")}, errors=(404,)),
+        "getEndpointStageMonitoring", "CPU and memory samples of a stage's model servers (every 2 s): summed over "
+        "the pool (usageList) and per model-server process (instanceList)",
+        {"usageList": array("Usage"), "instanceList": array("MonitoredInstance")}, errors=(404,)),
     (RES, "get"): Op("listEndpointModels", "List stage resources", {"endpointModelList": array("EndpointModel"),
                                                                    **LISTED}),
     (RES, "post"): Op("createEndpointModel", "Add a stage resource (a model at its resource path)", RESOURCE, 201,
@@ -820,6 +848,10 @@ SERVING_OPERATIONS = {
                                                     errors=(404, 409)),
     (f"{BAT}/{{batchInferenceId}}/copy", "post"): Op("copyBatchInference", "Start a copy, with changes", BATCH, 201,
                                                      BatchInferenceCopy, (400, 404, 409)),
+    (f"{BAT}/{{batchInferenceId}}/monitoring", "get"): Op(
+        "getBatchInferenceMonitoring", "CPU and memory samples of a running batch inference (every 2 s): summed "
+        "(usageList) and per process, its runner and each inference worker (instanceList)",
+        {"usageList": array("Usage"), "instanceList": array("MonitoredInstance")}, errors=(404,)),
 }  # fmt: skip
 
 #: Every documented operation. A route missing here still appears, with a generic answer (x-undocumented).

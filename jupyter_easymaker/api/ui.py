@@ -17,6 +17,8 @@ from enum import Enum
 from typing import Any
 
 from ..resources.statuses import (
+    BATCH_FINAL,
+    BATCH_STOPPABLE,
     NOTEBOOK_DELETABLE,
     NOTEBOOK_REBOOTABLE,
     NOTEBOOK_STARTABLE,
@@ -27,11 +29,15 @@ from ..resources.statuses import (
     TRAINING_STOPPABLE,
     TUNING_FINAL,
     TUNING_STOPPABLE,
+    BatchInferenceStatus,
+    EndpointStatus,
     ExperimentStatus,
+    ModelStatus,
     NotebookStatus,
     PipelineRunStatus,
     PipelineStatus,
     RecurringRunStatus,
+    StageStatus,
     TrainingStatus,
     TuningStatus,
 )
@@ -259,6 +265,24 @@ CONFIG_ORDER = (
 CONFIG_CHOICES = {"imageId": IMAGE, "flavorId": FLAVOR, "algorithmId": ALGORITHM}
 CONFIG_COPY = {"imageId": "image.imageId", "flavorId": "flavor.id"}
 PIPELINE_FIELDS = ("parentPipelineRunId", "parentPipelineRunTaskName")
+COMPLETE_TRAINING = Choice("trainings?trainingStatusCodeList=COMPLETE", "trainingList", "trainingId", "trainingName")
+COMPLETE_TUNING = Choice("hyperparameter-tunings?hyperparameterTuningStatusCodeList=COMPLETE",
+                         "hyperparameterTuningList", "hyperparameterTuningId", "hyperparameterTuningName")  # fmt: skip
+ACTIVE_MODEL = Choice("models?modelStatusCodeList=ACTIVE", "modelList", "modelId", "modelName")
+ENDPOINT = Choice("endpoints", "endpointList", "endpointId", "endpointName")
+#: Endpoint and stage settings as the console guide's Create Endpoint page labels them.
+STAGE_TITLES = {
+    "description": "Description", "flavorId": "Instance type", "nodeCount": "Number of instances",
+    "endpointModelResourceList": "Stage resources (model ids, resource paths, pods)",
+    "caEnable": "Enable autoscaler", "caMinNodeCount": "Minimum number of nodes",
+    "caMaxNodeCount": "Maximum number of nodes", "caScaleDownEnable": "Scale down",
+    "caScaleDownUtilThresh": "Scale-down resource usage threshold (%)",
+    "caScaleDownUnneededTime": "Scale-down threshold duration (minutes)",
+    "caScaleDownDelayAfterAdd": "Scale-down delay after scale-up (minutes)", "useLog": "Log management",
+}  # fmt: skip
+STAGE_ORDER = ("flavorId", "nodeCount", "endpointModelResourceList", "useLog", "caEnable", "caMinNodeCount",
+               "caMaxNodeCount", "caScaleDownEnable", "caScaleDownUtilThresh", "caScaleDownUnneededTime",
+               "caScaleDownDelayAfterAdd")  # fmt: skip
 SCRIPT_TITLES = {"scriptName": "Script name (scripts run in ascending name order)",
                  "content": "Content (its first line starts with #!, e.g. #!/bin/bash)",
                  "enabled": "Enabled (the run permission)"}  # fmt: skip
@@ -363,6 +387,71 @@ KINDS: tuple[Kind, ...] = (
                "hyperparameterSpecList", "objectiveMetric", "objectiveTypeCode", "objectiveGoal",
                "tuningStrategyName", "maxTrialCount", "parallelTrialCount", "maxFailedTrialCount", *CONFIG_ORDER),
         hidden=PIPELINE_FIELDS, columns=("trialCount",),
+    ),
+    Kind(
+        kind="models", label="Models", singular="model", path="models", list_key="modelList", item_key="model",
+        id_field="modelId", name_field="modelName", status_field="modelStatusCode", create_schema="ModelCreate",
+        actions=("create", "delete"), tabs=("information",), status_tones=tones(ModelStatus),
+        choices={"trainingId": COMPLETE_TRAINING, "hyperparameterTuningId": COMPLETE_TUNING},
+        titles={"modelName": "Model name", "description": "Description", "modelFormatCode": "Framework",
+                "frameworkVersion": "Framework version", "trainingId": "Training (COMPLETE)",
+                "hyperparameterTuningId": "Hyperparameter tuning (its best trial)",
+                "modelUploadUri": "Model artifact (obs://, nas://, s3:// or a path)", "parameterList": "Parameters"},
+        order=("modelName", "description", "modelFormatCode", "frameworkVersion", "trainingId",
+               "hyperparameterTuningId", "modelUploadUri", "parameterList"),
+        hidden=(*PIPELINE_FIELDS, "fineTuningId"), columns=("modelFormatCode",),
+        item_actions=(
+            ItemAction("edit", "Edit", "PUT", schema="ModelUpdate", submit="Save",
+                       fill={"modelName": "modelName", "description": "description"},
+                       titles={"modelName": "Model name", "description": "Description"}),
+        ),
+    ),
+    Kind(
+        kind="endpoints", label="Endpoints", singular="endpoint", path="endpoints", list_key="endpointList",
+        item_key="endpoint", id_field="endpointId", name_field="endpointName", status_field="endpointStatusCode",
+        create_schema="EndpointCreate", actions=("create", "delete"), tabs=("information", "children"),
+        children="endpoint-stages", status_tones=tones(EndpointStatus), choices={"flavorId": FLAVOR},
+        titles={**STAGE_TITLES, "endpointName": "Endpoint name", "isPublic": "Public (no API key needed)"},
+        order=("endpointName", "description", "isPublic", *STAGE_ORDER), hidden=PIPELINE_FIELDS,
+        columns=("endpointStageCount",),
+        item_actions=(
+            ItemAction("edit", "Edit", "PUT", schema="EndpointUpdate", submit="Save",
+                       fill={"description": "description", "isPublic": "isPublic"},
+                       titles={"description": "Description", "isPublic": "Public (no API key needed)",
+                               "defaultEndpointStageId": "Default stage (an ACTIVE stage's id)"}),
+        ),
+    ),
+    Kind(
+        kind="endpoint-stages", label="Endpoint stages", singular="endpoint stage", path="endpoint-stages",
+        list_key="endpointStageList", item_key="endpointStage", id_field="endpointStageId",
+        name_field="apigwStageName", status_field="endpointStageStatusCode", create_schema="StageCreate",
+        actions=("create", "delete"), tabs=("information", "logs", "monitoring"), status_tones=tones(StageStatus),
+        choices={"endpointId": ENDPOINT, "flavorId": FLAVOR},
+        titles={**STAGE_TITLES, "endpointId": "Endpoint", "apigwStageName": "Stage name"},
+        order=("endpointId", "apigwStageName", "description", *STAGE_ORDER), hidden=PIPELINE_FIELDS,
+        columns=("apigwStageUrl",),
+    ),
+    Kind(
+        kind="batch-inferences", label="Batch inferences", singular="batch inference", path="batch-inferences",
+        list_key="batchInferenceList", item_key="batchInference", id_field="batchInferenceId",
+        name_field="batchInferenceName", status_field="batchInferenceStatusCode",
+        create_schema="BatchInferenceCreate", actions=("create", "copy", "stop", "delete"),
+        tabs=("information", "logs", "monitoring"), status_tones=tones(BatchInferenceStatus),
+        stoppable=tuple(s.value for s in BATCH_STOPPABLE), deletable=tuple(s.value for s in BATCH_FINAL),
+        copy_from={"flavorId": "flavor.id", "modelId": "model.modelId"},
+        choices={"modelId": ACTIVE_MODEL, "flavorId": FLAVOR},
+        titles={"batchInferenceName": "Batch inference name", "description": "Description", "modelId": "Model",
+                "flavorId": "Instance type", "instanceCount": "Number of instances", "podCount": "Number of pods",
+                "inputDataUri": "Input data path", "inputDataTypeCode": "Input data type",
+                "includeGlobPattern": "Include glob pattern", "excludeGlobPattern": "Exclude glob pattern",
+                "outputUploadUri": "Output data path", "maxBatchSize": "Batch size",
+                "inferenceTimeoutSeconds": "Inference timeout (seconds)",
+                "timeoutMinutes": "Maximum batch inference time (minutes)",
+                "dataStorageSize": "Data storage size (GB)", "useLog": "Log management"},
+        order=("batchInferenceName", "description", "modelId", "flavorId", "instanceCount", "podCount",
+               "inputDataUri", "inputDataTypeCode", "includeGlobPattern", "excludeGlobPattern", "outputUploadUri",
+               "maxBatchSize", "inferenceTimeoutSeconds", "timeoutMinutes", "dataStorageSize", "useLog"),
+        hidden=(*PIPELINE_FIELDS, "imageId"), columns=("processCount",),
     ),
     Kind(
         kind="notebooks", label="Notebooks", singular="notebook", path="notebooks", list_key="notebookList",

@@ -471,6 +471,14 @@ class EasyMakerClient(PipelineMethods):
     def stage_statistics(self, stage_id: str, minutes: int = 60) -> dict:
         return self.get(f"/endpoint-stages/{stage_id}/statistics", minutes=minutes)
 
+    def stage_monitoring(self, stage_id: str) -> dict:
+        """CPU and memory of a stage's model servers: {usageList (summed), instanceList (per process)}."""
+        return self.get(f"/endpoint-stages/{stage_id}/monitoring")
+
+    def batch_inference_monitoring(self, batch_inference_id: str) -> dict:
+        """CPU and memory of a batch inference's processes: {usageList (summed), instanceList (per process)}."""
+        return self.get(f"/batch-inferences/{batch_inference_id}/monitoring")
+
     def top_endpoints(self, minutes: int = 1440, count: int = 3) -> list[dict]:
         return self.get("/endpoints/statistics", minutes=minutes, count=count)["endpointStatisticsList"]
 
@@ -553,6 +561,15 @@ class EasyMakerClient(PipelineMethods):
         A record: {logId, body, logLevel, time, trainingId, rank, …}."""
         params = {"trainingId": training_id, "after": after, "limit": limit, "tail": tail, "query": query}
         return self.get("/logs", **params, logLevel=level)["logList"]
+
+    def find_logs(
+        self, *, after: int = 0, limit: int = LOG_PAGE, tail: int | None = None, query: str | None = None,
+        level: str | None = None, category: str | None = None, **resource: str,
+    ) -> list[dict]:  # fmt: skip
+        """One page of log records of any resource: endpoint_id=, endpoint_stage_id=, batch_inference_id=,
+        training_id=, hyperparameter_tuning_id= or pipeline_run_id= (camelCase works too)."""
+        params = {"after": after, "limit": limit, "tail": tail, "query": query, "category": category}
+        return self.get("/logs", **params, **camel(resource), logLevel=level)["logList"]
 
     def all_logs(self, training_id: str, after: int = 0) -> list[dict]:
         """Every log record so far, page after page."""

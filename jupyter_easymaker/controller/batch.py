@@ -6,13 +6,13 @@ import logging
 import time
 from datetime import datetime, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from ..backends.local.batch import LocalBatchRunner
 from ..platform import Platform, now
-from ..resources import models
+from ..resources import logs, models
 from ..resources.statuses import BATCH_FINAL, BatchInferenceStatus
-from ..store import BatchInferenceRow, ModelRow
+from ..store import BatchInferenceRow, LogRow, ModelRow, UsageRow
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,13 @@ def utc(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, timezone.utc).replace(tzinfo=None)
 
 
+SAMPLE_SECONDS = 2.0  # CPU and memory of a running batch inference's processes (its Monitoring tab)
+
+
 class BatchReconciler:
     def __init__(self, platform: Platform, runner: LocalBatchRunner) -> None:
         self.platform, self.runner = platform, runner
+        self._last_sampled: dict[str, float] = {}
 
     def reconcile_once(self) -> None:
         with self.platform.store.session() as session:
@@ -65,6 +69,16 @@ class BatchReconciler:
             if row.stop_requested:
                 self.runner.stop(row.id)
             seen = self.runner.observe(row.id)
+            if row.config.get("useLog"):
+                self._ingest_logs(session, row)
+            if seen.phase == "running" and time.monotonic() - self._last_sampled.get(row.id, 0.0) >= SAMPLE_SECONDS:
+                self._last_sampled[row.id] = time.monotonic()
+                stamp = now()
+                session.add_all(UsageRow(resource_id=row.id, time=stamp, cpu_percent=u.cpu_percent,
+                                         memory_bytes=u.memory_bytes, instance=u.instance)
+                                for u in self.runner.process_usage(row.id))  # fmt: skip
+            elif seen.phase in FINAL:
+                self._last_sampled.pop(row.id, None)
             if seen.counters:
                 row.counters = seen.counters
             if seen.started_at and row.started_at is None:
@@ -83,13 +97,25 @@ class BatchReconciler:
             if row.status != status.value:
                 row.status, row.updated_at = status.value, now()
 
+    def _ingest_logs(self, session, row: BatchInferenceRow) -> None:
+        """Log management: the run's new records, stored in this transaction together with the cursor. The run
+        writes its last record before its result, so the pass that sees the end stores everything."""
+        records, cursor = self.runner.read_log(row.id, row.log_cursor or 0)
+        if records:
+            session.execute(insert(LogRow), [
+                {"appkey": row.appkey, "category": logs.BATCH_INFERENCE, "resource_id": row.id, "time": utc(r["t"]),
+                 "log_level": r.get("level", "INFO"), "body": r["body"], "rank": 0}
+                for r in records
+            ])  # fmt: skip
+        row.log_cursor = cursor
+
     def _spec(self, session, row: BatchInferenceRow) -> dict:
         config = row.config
         model = session.get(ModelRow, row.model_id)
         parameters = {p["parameterName"]: p["parameterValue"] for p in model.config.get("parameterList", [])}
         return {
             "model": {"name": model.name, "framework": model.config["modelFormatCode"],
-                      "path": model.config["servedPath"], "parameters": parameters},
+                      "path": models.served_path(self.platform, model), "parameters": parameters},
             "input_dir": str(models.artifact_path(self.platform, config["inputDataUri"])),
             "input_type": config["inputDataTypeCode"],
             "include": config.get("includeGlobPattern"),
@@ -99,4 +125,5 @@ class BatchReconciler:
             "inference_timeout": config["inferenceTimeoutSeconds"],
             "workers": config["podCount"],
             "deadline": time.time() + config["timeoutMinutes"] * 60,
+            "use_log": bool(config.get("useLog")),
         }  # fmt: skip

@@ -7,17 +7,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import time
 from datetime import timedelta
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..backends.local.modelserver import LocalModelServers, ServedModelSpec
+from ..backends.local.probes import summed
 from ..platform import Platform, now
+from ..resources import logs, models
 from ..resources.statuses import EndpointStatus, GatewayStatus, StageResourceStatus, StageStatus
-from ..store import EndpointModelRow, EndpointRow, EndpointStageRow, ModelRow, UsageRow
+from ..store import EndpointModelRow, EndpointRow, EndpointStageRow, LogRow, ModelRow, UsageRow
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,8 @@ REMOVAL_GRACE = timedelta(seconds=2)
 SCALE_COOLDOWN_SECONDS = 10.0
 SAMPLE_SECONDS = 2.0  # CPU and memory of a stage's pool: the Monitoring tab, and what the autoscaler reads
 MAX_PODS = 16
+SERVER_ACTION = "Endpoint.ModelServer"  # the action of a model server's own output lines (log management)
+_ERROR = re.compile(r"\b(ERROR|Error|Traceback|Exception)\b")
 
 
 def desired_pods(running: int, value: float, target: float, low: int, high: int) -> int:
@@ -71,6 +76,7 @@ class StageReconciler:
             for row in resources:
                 session.delete(row)
             session.execute(sql_delete(UsageRow).where(UsageRow.resource_id == stage.id))
+            session.execute(sql_delete(LogRow).where(LogRow.resource_id == stage.id))
             session.flush()
             session.delete(stage)
             return
@@ -90,11 +96,13 @@ class StageReconciler:
         for row in serving:
             model = session.get(ModelRow, row.model_id)
             parameters = {p["parameterName"]: p["parameterValue"] for p in model.config.get("parameterList", [])}
-            specs.append(ServedModelSpec(model.name, model.config["modelFormatCode"], model.config["servedPath"],
-                                         parameters))  # fmt: skip
+            specs.append(ServedModelSpec(model.name, model.config["modelFormatCode"],
+                                         models.served_path(self.platform, model), parameters))  # fmt: skip
             pods = max(pods, row.config.get("podCount", 1))
         revision = hashlib.sha256(json.dumps([s.__dict__ for s in specs] + [pods], sort_keys=True).encode())
         revision = revision.hexdigest()[:16]
+        if stage.config.get("useLog"):
+            self._ingest_output(session, stage, revision)
         if stage.deployed_revision == revision and stage.address:
             seen = self.servers.observe(stage.id, revision)  # also lets retired generations end
             if seen.phase == "failed":  # its processes died: start them again, as a pod is restarted
@@ -106,11 +114,13 @@ class StageReconciler:
             self._done(session, stage, serving, gone)
             if time.monotonic() - self._last_sampled.get(stage.id, 0.0) >= SAMPLE_SECONDS:
                 self._last_sampled[stage.id] = time.monotonic()
-                usage = self.servers.usage(stage.id, revision)
-                if usage[2]:
-                    session.add(UsageRow(resource_id=stage.id, time=now(), cpu_percent=usage[0] * usage[2],
-                                         memory_bytes=usage[1]))  # fmt: skip
-                    self._autoscale(stage, serving, revision, pods, usage)
+                per_process = self.servers.process_usage(stage.id, revision)
+                stamp = now()
+                session.add_all(UsageRow(resource_id=stage.id, time=stamp, cpu_percent=u.cpu_percent,
+                                         memory_bytes=u.memory_bytes, instance=u.instance)
+                                for u in per_process)  # fmt: skip
+                if per_process:
+                    self._autoscale(stage, serving, revision, pods, summed(per_process))
             return
         self.servers.deploy(stage.id, revision, specs, pods)
         seen = self.servers.observe(stage.id, revision)
@@ -140,6 +150,23 @@ class StageReconciler:
                         seen.message,
                         stamp,
                     )
+
+    def _ingest_output(self, session: Session, stage: EndpointStageRow, revision: str) -> None:
+        """Log management: the model servers' new output lines become easymaker.inference records of the stage,
+        in this transaction together with the cursor, so nothing is stored twice."""
+        cursors = dict(stage.log_cursors or {})
+        lines, cursor = self.servers.read_output(stage.id, revision, cursors.get(revision, 0))
+        if not lines:
+            return
+        stamp = now()
+        session.execute(insert(LogRow), [
+            {"appkey": stage.appkey, "category": logs.INFERENCE, "resource_id": stage.id,
+             "parent_id": stage.endpoint_id, "log_level": "ERROR" if _ERROR.search(line) else "INFO", "body": line,
+             "time": stamp, "rank": 0, "fields": {"action": SERVER_ACTION}}
+            for line in lines
+        ])  # fmt: skip
+        cursors = {revision: cursor}  # earlier generations' cursors are done with
+        stage.log_cursors = cursors
 
     def _autoscale(
         self, stage: EndpointStageRow, serving: list, revision: str, pods: int, usage: tuple[float, int, int]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -9,13 +10,13 @@ from ..errors import FieldError, conflict, invalid_fields, not_found
 from ..platform import Platform, new_id, now, wire_time
 from ..serving.artifacts import SERVABLE_HERE
 from ..storage import StorageError, exists, resolve
-from ..store import BatchInferenceRow, ModelRow
-from . import models
+from ..store import BatchInferenceRow, LogRow, ModelRow, UsageRow
+from . import models, monitoring
 from .naming import free_copy_name
 from .schema import BATCH_DEFAULTS, BatchInferenceCopy, BatchInferenceCreate, BatchInferenceSettings, parse
 from .statuses import BATCH_FINAL, BATCH_STOPPABLE, BatchInferenceStatus, ModelStatus
 
-CATEGORY = "easymaker.batch_inference"
+CATEGORY = "easymaker.batch_inference"  # its log records (log management, useLog)
 REQUIRED = ("flavorId", "modelId", "inputDataUri", "inputDataTypeCode", "outputUploadUri")
 
 
@@ -137,8 +138,17 @@ def delete(platform: Platform, appkey: str, batch_id: str) -> None:
         if BatchInferenceStatus(row.status) not in BATCH_FINAL:
             raise conflict(f"Batch inference '{row.name}' is {row.status}. Batch inference in progress can be "
                            "deleted after stopping: stop it first (PUT …/stop).")  # fmt: skip
+        session.execute(sql_delete(LogRow).where(LogRow.resource_id == row.id))
+        session.execute(sql_delete(UsageRow).where(UsageRow.resource_id == row.id))
         session.delete(row)
         platform.forget(f"batch:{batch_id}")
+
+
+def monitoring_of(platform: Platform, appkey: str, batch_id: str) -> dict:
+    """CPU and memory of the run's processes (its runner and inference workers), summed and per instance."""
+    with platform.store.session() as session:
+        get_row(session, appkey, batch_id)
+        return monitoring.usage(session, batch_id)
 
 
 def to_wire(session: Session, platform: Platform, row: BatchInferenceRow) -> dict:

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from ..errors import FieldError, conflict, invalid, invalid_fields, not_found
 from ..platform import Platform, new_id, now, wire_time
 from ..serving.artifacts import SERVABLE_HERE
-from ..store import ApiCallStatRow, EndpointModelRow, EndpointRow, EndpointStageRow, ModelRow, UsageRow
-from . import models
+from ..store import ApiCallStatRow, EndpointModelRow, EndpointRow, EndpointStageRow, ModelRow
+from . import models, monitoring
 from .schema import EndpointCreate, EndpointUpdate, StageCreate, StageResource, StageResourceCreate, StageSettings
 from .statuses import EndpointStatus, GatewayStatus, ModelStatus, StageResourceStatus, StageStatus
 
@@ -420,6 +420,7 @@ class StageRoute:
     name: str
     address: str | None
     resources: list[tuple[str, str, str]]  # (resource path, endpoint model id, model name), longest path first
+    use_log: bool = False  # log management: each call becomes an easymaker.inference record
 
 
 @dataclass
@@ -450,7 +451,9 @@ def route_table(platform: Platform, endpoint_name: str) -> EndpointRoute | None:
                     [StageResourceStatus.ACTIVE.value, StageResourceStatus.DELETE_IN_PROGRESS.value]))
             ).all()  # fmt: skip
             resources = sorted(((p, i, n) for p, i, n in rows), key=lambda r: -len(r[0]))
-            route.stages[stage.name] = StageRoute(stage.id, stage.name, stage.address, resources)
+            route.stages[stage.name] = StageRoute(
+                stage.id, stage.name, stage.address, resources, bool(stage.config.get("useLog"))
+            )
             if stage.id == endpoint.default_stage_id:
                 route.default_stage = stage.name
         return route
@@ -550,12 +553,12 @@ def top_endpoints(platform: Platform, appkey: str, minutes: int, count: int = 3)
         return [{"endpointId": r[0], "endpointName": r[1], **_summary(*(v or 0 for v in r[2:]))} for r in rows]
 
 
-def stage_monitoring(platform: Platform, appkey: str, stage_id: str) -> list[dict]:
-    """CPU (% of one core, summed over the pool) and resident memory samples of a stage's model servers."""
+def stage_monitoring(platform: Platform, appkey: str, stage_id: str) -> dict:
+    """CPU (% of one core, summed over the pool) and resident memory samples of a stage's model servers, and of
+    each model-server process (instanceList)."""
     with platform.store.session() as session:
         get_stage_row(session, appkey, stage_id)
-        rows = session.scalars(select(UsageRow).where(UsageRow.resource_id == stage_id).order_by(UsageRow.time))
-        return [{"time": wire_time(r.time), "cpuPercent": r.cpu_percent, "memoryBytes": r.memory_bytes} for r in rows]
+        return monitoring.usage(session, stage_id)
 
 
 def forget_stage(session: Session, stage_id: str) -> None:

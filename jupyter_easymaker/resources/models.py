@@ -1,5 +1,6 @@
 """Models: the console guide's Model chapter. An artifact is checked when the model is created, so a bad one
-fails the model (CREATE FAILED, with the reason) rather than an endpoint later."""
+fails the model (CREATE FAILED, with the reason) rather than an endpoint later. An s3:// artifact is downloaded
+then, into the model cache (storage.cache: keyed by URI and ETags), which serving and batch inference load from."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..errors import conflict, invalid, not_found
 from ..platform import Platform, new_id, now, wire_time
 from ..serving.artifacts import ArtifactError, check
 from ..storage import StorageError, resolve
+from ..storage.cache import fetch
 from ..store import EndpointModelRow, ModelRow, TrainingRow
 from . import tunings
 from .schema import ModelCreate, ModelUpdate
@@ -50,9 +52,27 @@ def _snake(name: str) -> str:
 
 def artifact_path(platform: Platform, uri: str) -> Path:
     location = resolve(uri, platform.storage)
+    if location.scheme == "s3":
+        return fetch(uri, platform.storage, cache_root(platform))
     if location.local_path is None:
-        raise StorageError(f"'{uri}' is not on this machine; models are served from obs://, nas:// or local paths")
+        raise StorageError(f"'{uri}' is not on this machine; use obs://, nas://, s3:// or a local path")
     return location.local_path
+
+
+def cache_root(platform: Platform) -> Path:
+    return platform.data_dir / "model-cache"
+
+
+def served_path(platform: Platform, row: ModelRow) -> str:
+    """Where the model is loaded from; an s3:// model whose cached copy is gone is fetched again (and checked)."""
+    served = row.config["servedPath"]
+    uri = row.config.get("modelUploadUri") or ""
+    if Path(served).exists() or not uri.startswith("s3://"):
+        return served
+    parameters = {p["parameterName"]: p["parameterValue"] for p in row.config.get("parameterList", [])}
+    served = str(check(row.config["modelFormatCode"], artifact_path(platform, uri), parameters))
+    row.config = {**row.config, "servedPath": served}
+    return served
 
 
 def create(platform: Platform, appkey: str, body: ModelCreate) -> dict:
@@ -66,10 +86,16 @@ def create(platform: Platform, appkey: str, body: ModelCreate) -> dict:
             raise invalid("modelFormatCode", "is required: TENSORFLOW, PYTORCH, SKLEARN, HUGGING_FACE or TRITON")
         status, reason, served = ModelStatus.ACTIVE, None, None
         try:
-            path = artifact_path(platform, uri) if uri else Path("/nonexistent")
-            served = str(check(framework, path, parameters))
+            remote = bool(uri) and resolve(uri, platform.storage).scheme == "s3"
+            path = artifact_path(platform, uri) if uri and not remote else Path("/nonexistent")
         except StorageError as err:
             raise invalid("modelUploadUri", str(err)) from None
+        try:
+            if remote:
+                path = artifact_path(platform, uri)
+            served = str(check(framework, path, parameters))
+        except StorageError as err:
+            status, reason = ModelStatus.CREATE_FAILED, f"The model artifact could not be fetched: {err}"
         except ArtifactError as err:
             status, reason = ModelStatus.CREATE_FAILED, f"The model artifact is not usable: {err}"
         stamp = now()

@@ -502,8 +502,8 @@ def config_fields(model: BaseModel, config: type[BaseModel] = TrainingConfig) ->
 
 
 def query_int(value: str | None, name: str, default: int, low: int, high: int) -> int:
-    """An integer query parameter within [low, high], or a 400 naming it."""
-    if value in (None, ""):
+    """An integer query parameter within [low, high], or a 400 naming it (an empty one too: `tail=` is no number)."""
+    if value is None:
         return default
     try:
         number = int(value)

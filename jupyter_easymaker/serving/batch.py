@@ -5,7 +5,9 @@ RUN_DIR/spec.json says what to run: {"model": {name, framework, path, parameters
 Each input file gives one output file (same relative path + ".out", JSON lines, one per input record, in input
 order): {"index", "status", "prediction"} or {"index", "status", "error"}. A batch the model refuses is retried
 record by record, so one bad record fails alone. Progress (counters) goes to status.json; the end to result.json.
-A `stop` file ends the run between batches.
+A `stop` file ends the run between batches. With "use_log" in the spec, log.jsonl gets one JSON line per log
+record ({"t", "level", "body"}): the start, progress, a summary per file and each failed record (at most
+MAX_FAILURE_RECORDS per file, then a count), and the end; the controller stores them (log management).
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ def raw_records(path: Path, input_type: str) -> Iterator[str]:
 
 
 BAD = "__em_unreadable__"
+MAX_FAILURE_RECORDS = 100  # per input file; a file of many bad records says how many more there were
+PROGRESS_SECONDS = 10.0
 
 
 def _init(model: dict) -> None:
@@ -80,9 +84,10 @@ def _init(model: dict) -> None:
     _plane, _name = DataPlane([ServedModel(model["name"], model["framework"], loaded)]), model["name"]
 
 
-def _answer(first: int, lines: list[str]) -> tuple[str, list[int]]:
-    """Parse, predict and format a batch in the worker: the output lines for records `first`… and the count of
-    2xx, 4xx and 5xx answers. If the model refuses the batch, each record is tried on its own."""
+def _answer(first: int, lines: list[str]) -> tuple[str, list[int], list[tuple[int, int, str]]]:
+    """Parse, predict and format a batch in the worker: the output lines for records `first`…, the count of
+    2xx, 4xx and 5xx answers and each failure (index, status, error). If the model refuses the batch, each
+    record is tried on its own."""
     answers: list[dict | None] = []
     batch = []
     for line in lines:
@@ -99,11 +104,13 @@ def _answer(first: int, lines: list[str]) -> tuple[str, list[int]]:
     predicted = iter(_predict(batch) if batch else [])
     answers = [a if a is not None else next(predicted) for a in answers]
     counts = [0, 0, 0]
-    out = []
+    out, failures = [], []
     for offset, answer in enumerate(answers):
         counts[0 if answer["status"] < 400 else 1 if answer["status"] < 500 else 2] += 1
         out.append(json.dumps({"index": first + offset, **answer}))
-    return "\n".join(out) + "\n", counts
+        if answer["status"] >= 400:
+            failures.append((first + offset, answer["status"], answer["error"]))
+    return "\n".join(out) + "\n", counts, failures
 
 
 def _predict(batch: list[Any]) -> list[dict]:
@@ -137,6 +144,20 @@ class Run:
                          "fail4xxCount": 0, "fail5xxCount": 0}  # fmt: skip
         self.started = time.time()
         self._last_write = 0.0
+        self._last_progress = time.time()
+        self._log = open(root / "log.jsonl", "a", encoding="utf-8") if self.spec.get("use_log") else None  # noqa: SIM115
+
+    def log(self, body: str, level: str = "INFO") -> None:
+        if self._log is not None:
+            self._log.write(json.dumps({"t": time.time(), "level": level, "body": body}) + "\n")
+            self._log.flush()
+
+    def progress(self, force: bool = False) -> None:
+        if self._log is not None and (force or time.time() - self._last_progress >= PROGRESS_SECONDS):
+            self._last_progress = time.time()
+            c = self.counters
+            self.log(f"Progress: {c['processCount']} of {c['inputDataCount']} records read so far processed "
+                     f"({c['success2xxCount']} 2xx, {c['fail4xxCount']} 4xx, {c['fail5xxCount']} 5xx)")  # fmt: skip
 
     def write(self, name: str, data: dict) -> None:
         tmp = self.root / f".{name}.tmp"
@@ -149,6 +170,10 @@ class Run:
             self._last_write = time.time()
 
     def finish(self, phase: str, message: str = "") -> None:
+        c = self.counters
+        self.log(f"Batch inference {phase}{': ' + message if message else ''} ({c['processCount']} records, "
+                 f"{c['success2xxCount']} 2xx, {c['fail4xxCount']} 4xx, {c['fail5xxCount']} 5xx)",
+                 "ERROR" if phase == "failed" else "INFO")  # fmt: skip
         self.status(phase, force=True)
         self.write("result.json", {"phase": phase, "message": message, "started_at": self.started,
                                    "finished_at": time.time(), **self.counters})  # fmt: skip
@@ -163,6 +188,8 @@ class Run:
         if not files:
             return self.finish("failed", f"No input file under {spec['input_dir']} matches the glob patterns.")
         self.status("running", force=True)
+        self.log(f"Batch inference started: {len(files)} input file(s), model {spec['model']['name']}, "
+                 f"{spec['workers']} worker(s), batches of {spec['batch_size']}")  # fmt: skip
         try:
             _init(spec["model"])  # a model that does not load fails the run here, not in every worker
         except Exception as err:
@@ -184,19 +211,30 @@ class Run:
         out.parent.mkdir(parents=True, exist_ok=True)
         size, window, timeout = spec["batch_size"], max(2, 2 * spec["workers"]), spec["inference_timeout"]
         pending: list[tuple[int, int, Any]] = []  # (first index, records, async result)
+        before = dict(self.counters)
+        logged_failures = 0
         with open(out, "w", encoding="utf-8") as sink:
+
+            def failed(index: int, status: int, error: str) -> None:
+                nonlocal logged_failures
+                logged_failures += 1
+                if logged_failures <= MAX_FAILURE_RECORDS:
+                    self.log(f"{relative} record {index}: {status} {error}", "WARNING" if status < 500 else "ERROR")
 
             def drain(keep: int) -> tuple[str, str] | None:
                 while len(pending) > keep:
                     first, count, result = pending.pop(0)
                     try:  # the batches ahead of it are answered: from now on it has had its turn
-                        text, counts = result.get(timeout or None)
+                        text, counts, failures = result.get(timeout or None)
                     except multiprocessing.TimeoutError:
                         error = {"status": 504, "error": f"inference took over {timeout} s"}
                         text = "".join(json.dumps({"index": first + i, **error}) + "\n" for i in range(count))
-                        counts = [0, 0, count]
+                        counts, failures = [0, 0, count], [(first + i, 504, error["error"]) for i in range(count)]
                     sink.write(text)
                     self.count(count, counts)
+                    for failure in failures if self._log is not None else ():
+                        failed(*failure)
+                    self.progress()
                     if self.stop_asked():
                         return "stopped", "Stopped at the user's request."
                     if spec.get("deadline") and time.time() > spec["deadline"]:
@@ -218,7 +256,14 @@ class Run:
             if batch:
                 pending.append((index, len(batch), pool.apply_async(_answer, (index, batch))))
                 self.counters["inputDataCount"] += len(batch)
-            return drain(0)
+            outcome = drain(0)
+        c = {k: self.counters[k] - before[k] for k in self.counters}
+        if logged_failures > MAX_FAILURE_RECORDS:
+            self.log(f"{relative}: {logged_failures - MAX_FAILURE_RECORDS} more failed records not logged", "WARNING")
+        self.log(f"{relative}: {c['processCount']} records written to {out.name} ({c['success2xxCount']} 2xx, "
+                 f"{c['fail4xxCount']} 4xx, {c['fail5xxCount']} 5xx)",
+                 "WARNING" if c["fail4xxCount"] + c["fail5xxCount"] else "INFO")  # fmt: skip
+        return outcome
 
     def count(self, records: int, counts: list[int]) -> None:
         self.counters["processCount"] += records

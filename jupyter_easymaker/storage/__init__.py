@@ -56,6 +56,9 @@ class StorageConfig:
     object_store_root: Path
     nas_mounts: dict[str, Path] = field(default_factory=dict)
     local_root: Path = field(default_factory=Path.cwd)
+    #: An S3-compatible store's URL (MinIO, Ceph, …) for s3:// URIs; None: AWS itself. Credentials come from the
+    #: standard AWS environment variables and configuration files.
+    s3_endpoint_url: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "object_store_root", Path(self.object_store_root).expanduser())
@@ -194,27 +197,33 @@ def resolve(uri: str, config: StorageConfig) -> Location:
 # --------------------------------------------------------------------------- remote (fsspec)
 
 
-def _filesystem(url: str) -> tuple[Any, str]:
-    """Return ``(fsspec filesystem, path)`` for ``url``; missing optional packages become a StorageError."""
+def filesystem(url: str, config: StorageConfig | None = None) -> tuple[Any, str]:
+    """Return ``(fsspec filesystem, path)`` for ``url``; missing optional packages become a StorageError. Listings
+    are not cached, so what was just uploaded is seen."""
     try:
         import fsspec.core
     except ImportError as err:
         raise StorageError(_S3_HINT) from err
+    options: dict[str, Any] = {}
+    if url.startswith("s3://"):
+        options = {"use_listings_cache": False, "skip_instance_cache": True}
+        if config is not None and config.s3_endpoint_url:
+            options["endpoint_url"] = config.s3_endpoint_url
     try:
-        fs, path = fsspec.core.url_to_fs(url)
+        fs, path = fsspec.core.url_to_fs(url, **options)
     except ImportError as err:  # fsspec present, protocol implementation (s3fs) missing
         raise StorageError(_S3_HINT) from err
     return fs, path.rstrip("/")
 
 
-def _remote_exists(url: str) -> bool:
-    fs, path = _filesystem(url)
+def _remote_exists(url: str, config: StorageConfig | None = None) -> bool:
+    fs, path = filesystem(url, config)
     return bool(fs.exists(path))
 
 
-def _remote_stage_in(url: str, dest: Path) -> Path:
+def _remote_stage_in(url: str, dest: Path, config: StorageConfig | None = None) -> Path:
     """Download a remote file (to ``dest/<name>``) or prefix (its content into ``dest``); return ``dest``."""
-    fs, path = _filesystem(url)
+    fs, path = filesystem(url, config)
     dest.mkdir(parents=True, exist_ok=True)
     if fs.isdir(path):
         real_dest = dest.resolve()
@@ -232,9 +241,9 @@ def _remote_stage_in(url: str, dest: Path) -> Path:
     return dest
 
 
-def _remote_upload(src: Path, url: str) -> None:
+def _remote_upload(src: Path, url: str, config: StorageConfig | None = None) -> None:
     """Put every file under ``src`` at ``url/<relative path>`` (object stores have no empty directories)."""
-    fs, path = _filesystem(url)
+    fs, path = filesystem(url, config)
     for file in sorted(src.rglob("*")):
         if file.is_file():
             fs.put_file(str(file), f"{path}/{file.relative_to(src).as_posix()}")
@@ -249,7 +258,7 @@ def exists(uri: str, config: StorageConfig) -> bool:
     if loc.local_path is not None:
         return loc.local_path.exists()
     assert loc.remote_url is not None
-    return _remote_exists(loc.remote_url)
+    return _remote_exists(loc.remote_url, config)
 
 
 def _copy_dir_into(src: Path, dst: Path) -> None:
@@ -277,7 +286,7 @@ def stage_in(uri: str, config: StorageConfig, dest: Path) -> Path:
     """
     loc = resolve(uri, config)
     if loc.remote_url is not None:
-        return _remote_stage_in(loc.remote_url, dest)
+        return _remote_stage_in(loc.remote_url, dest, config)
     assert loc.local_path is not None
     source = loc.local_path
     if not source.exists():
@@ -303,7 +312,7 @@ def upload(src: Path, uri: str, config: StorageConfig) -> None:
         raise StorageError(f"cannot upload {src}: it is not a directory")
     loc = resolve(uri, config)
     if loc.remote_url is not None:
-        _remote_upload(src, loc.remote_url)
+        _remote_upload(src, loc.remote_url, config)
         return
     assert loc.local_path is not None
     if loc.local_path.exists() and not loc.local_path.is_dir():

@@ -114,7 +114,7 @@ class LogRow(Base):
     """One log record with the Log & Crash Search fields (console guide, appendix 2)."""
 
     __tablename__ = "logs"
-    __table_args__ = (Index("ix_logs_resource", "resource_id", "id"),)
+    __table_args__ = (Index("ix_logs_resource", "resource_id", "id"), Index("ix_logs_parent", "parent_id", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     appkey: Mapped[str] = mapped_column(String(64))
@@ -124,6 +124,10 @@ class LogRow(Base):
     body: Mapped[str] = mapped_column(Text)
     time: Mapped[datetime]
     rank: Mapped[int] = mapped_column(Integer, default=0)
+    #: The resource's owner, when a filter needs it (an inference record's endpoint; its resource is the stage).
+    parent_id: Mapped[str | None] = mapped_column(String(36))
+    #: The category's further wire fields (an inference record's inferenceId, action, modelName).
+    fields: Mapped[dict | None] = mapped_column(JSON)
 
 
 class MetricRow(Base):
@@ -151,6 +155,8 @@ class UsageRow(Base):
     time: Mapped[datetime]
     cpu_percent: Mapped[float] = mapped_column(Float)
     memory_bytes: Mapped[int] = mapped_column(Integer)
+    #: The monitored instance (a process of a stage's pool, a batch worker); None: the workload as a whole.
+    instance: Mapped[str | None] = mapped_column(String(64))
 
 
 class NotebookRow(Base):
@@ -295,6 +301,8 @@ class EndpointStageRow(Base):
     address: Mapped[str | None] = mapped_column(String(64))  # host:port of the serving generation
     deployed_revision: Mapped[str | None] = mapped_column(String(64))
     delete_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Log management: how far each generation's model-server output has become log records (revision -> offset).
+    log_cursors: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -356,6 +364,7 @@ class BatchInferenceRow(Base):
     stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     submitted: Mapped[bool] = mapped_column(Boolean, default=False)
     counters: Mapped[dict | None] = mapped_column(JSON)
+    log_cursor: Mapped[int] = mapped_column(Integer, default=0)  # log management: records read from its run
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     started_at: Mapped[datetime | None]

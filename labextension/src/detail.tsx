@@ -6,6 +6,7 @@ import { ActionForm, ItemActionButtons } from './actions';
 import { EasyMakerApi, Json } from './api';
 import { ErrorNote, ISeries, LineChart, StatusBadge, usePoll } from './components';
 import { GraphTab } from './graph';
+import { Instances } from './instances';
 import { FieldValue, OperationTab, OutputTab } from './operation';
 import {
   canDelete,
@@ -263,6 +264,7 @@ function Monitoring(props: { api: EasyMakerApi; kind: IKind; id: string }): JSX.
           format={y => y.toFixed(0)}
         />
       </div>
+      <Instances instances={body?.instanceList} />
     </div>
   );
 }

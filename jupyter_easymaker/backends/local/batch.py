@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -9,7 +10,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .rundir import process_alive, process_identity, read_json, signal_group, write_json
+import psutil
+
+from .probes import ProcessProbes, ProcessUsage
+from .rundir import process_alive, process_identity, read_complete_lines, read_json, signal_group, write_json
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class LocalBatchRunner:
     def __init__(self, root: Path, python: str = sys.executable) -> None:
         self.root, self.python = root, python
         self._children: dict[str, subprocess.Popen] = {}
+        self.probes = ProcessProbes()
         root.mkdir(parents=True, exist_ok=True)
 
     def submit(self, run_id: str, spec: dict) -> None:
@@ -61,6 +66,34 @@ class LocalBatchRunner:
             return BatchObservation("lost", "The batch inference process ended without a result: " + " | ".join(tail),
                                     _counters(status), status.get("started_at"))  # fmt: skip
         return BatchObservation("running" if status else "pending", "", _counters(status), status.get("started_at"))
+
+    def read_log(self, run_id: str, cursor: int) -> tuple[list[dict], int]:
+        """Log management: the run's log records ({"t", "level", "body"}) after byte offset `cursor`."""
+        records = []
+        while True:
+            lines, after = read_complete_lines(self.root / run_id / "log.jsonl", cursor)
+            for line in lines:
+                try:
+                    records.append(json.loads(line))
+                except ValueError:
+                    continue
+            if after == cursor:
+                return records, cursor
+            cursor = after
+
+    def process_usage(self, run_id: str) -> list[ProcessUsage]:
+        """The run's process and each of its inference workers (the Monitoring tab's instances)."""
+        process = read_json(self.root / run_id / "process.json")
+        if process is None or not process_alive(process["pid"], process["create_time"]):
+            return []
+        named = [("batch-runner", process["pid"], process["create_time"])]
+        try:
+            children = sorted(psutil.Process(process["pid"]).children(recursive=True), key=lambda c: c.pid)
+            workers = [c for c in children if "resource_tracker" not in " ".join(c.cmdline())]
+            named += [(f"worker-{i}", c.pid, c.create_time()) for i, c in enumerate(workers, 1)]
+        except psutil.Error:
+            pass
+        return self.probes.sample(named)
 
     def stop(self, run_id: str) -> None:
         run = self.root / run_id

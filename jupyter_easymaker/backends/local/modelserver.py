@@ -21,10 +21,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
-
 from .launch import free_port
-from .rundir import process_alive, process_identity, read_json, signal_group, write_json
+from .probes import ProcessProbes, ProcessUsage, summed
+from .rundir import process_alive, process_identity, read_complete_lines, read_json, signal_group, write_json
 
 RETIRE_GRACE_SECONDS = 5.0
 
@@ -55,7 +54,7 @@ class LocalModelServers:
     def __init__(self, root: Path, python: str = sys.executable) -> None:
         self.root, self.python = root, python
         self._children: list[subprocess.Popen] = []
-        self._probes: dict[tuple[int, float], psutil.Process] = {}
+        self.probes = ProcessProbes()
         root.mkdir(parents=True, exist_ok=True)
 
     def _dir(self, stage_id: str) -> Path:
@@ -106,21 +105,13 @@ class LocalModelServers:
 
     def usage(self, stage_id: str, revision: str) -> tuple[float, int, int]:
         """(mean CPU % per process since the last call, total resident memory in bytes, processes)."""
+        return summed(self.process_usage(stage_id, revision))
+
+    def process_usage(self, stage_id: str, revision: str) -> list[ProcessUsage]:
+        """Each model-server process of the generation's pool: CPU % (of one core) since the last call, memory."""
         info = read_json(self._generation(stage_id, revision) / "generation.json") or {}
-        cpu, memory, count = 0.0, 0, 0
-        for entry in info.get("processes", []):
-            key = (entry["pid"], entry["create_time"])
-            probe = self._probes.get(key)
-            try:
-                if probe is None:
-                    probe = self._probes[key] = psutil.Process(entry["pid"])
-                    probe.cpu_percent(None)  # the first reading only starts the clock
-                cpu += probe.cpu_percent(None)
-                memory += probe.memory_info().rss
-                count += 1
-            except psutil.Error:
-                self._probes.pop(key, None)
-        return (cpu / count if count else 0.0), memory, count
+        return self.probes.sample([(f"model-server-{i}", p["pid"], p["create_time"])
+                                   for i, p in enumerate(info.get("processes", []))])  # fmt: skip
 
     def observe(self, stage_id: str, revision: str) -> StageObservation:
         self._reap()
@@ -166,6 +157,11 @@ class LocalModelServers:
             _end(gen)
         shutil.rmtree(stage, ignore_errors=True)
         self._reap()
+
+    def read_output(self, stage_id: str, revision: str, cursor: int) -> tuple[list[str], int]:
+        """The generation's model-server output lines (stdout and stderr of its pool) after byte offset `cursor`."""
+        lines, cursor = read_complete_lines(self._generation(stage_id, revision) / "server.log", cursor)
+        return [line.decode(errors="replace") for line in lines], cursor
 
     def log_tail(self, stage_id: str, revision: str, lines: int = 20) -> list[str]:
         log = self._generation(stage_id, revision) / "server.log"
