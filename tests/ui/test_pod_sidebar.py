@@ -94,11 +94,16 @@ def test_startup_scripts_added_run_edited_and_disabled(lab: Page, lab_api, artif
     expect(detail.get_by_role("button", name="Run", exact=True)).to_have_count(0)
     expect(fact(detail, "skipReason")).to_have_text("not executable (no run permission)")
     expect(row(lab, "ui-10-hello.sh")).to_contain_text("Enabled: false")
+    before = lab_api.get("/cont-init-runs")["run"]
     detail.get_by_role("button", name="Run all").click()
     lab.locator(".jp-Dialog").get_by_role("button", name="Run all").click()
     deadline = time.time() + 30
-    while (run := lab_api.get("/cont-init-runs")["run"])["status"] == "RUNNING" and time.time() < deadline:
+    while time.time() < deadline:  # the run all started, not the single run before it, and its end
+        run = lab_api.get("/cont-init-runs")["run"]
+        if run.get("startedDatetime") != before.get("startedDatetime") and run["status"] != "RUNNING":
+            break
         time.sleep(0.2)
+    assert run["scriptName"] is None, run
     results = {r["name"]: r for r in run["resultList"]}
     assert results["ui-10-hello.sh"]["skipped"] == "not executable (no run permission)"
     assert results["ui-20-after.sh"]["exit_code"] == 0
