@@ -3,7 +3,9 @@ model's parameter `signature_name` says another), named tensors in and out, desc
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ def load(path: Path, parameters: dict[str, str]) -> Loaded:
 def load_dir(root: Path, signature_name: str = DEFAULT_SIGNATURE, inputs: list[TensorSpec] | None = None,
              outputs: list[TensorSpec] | None = None, version: str = "1") -> Loaded:  # fmt: skip
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    _import_triton_first()
     try:
         import tensorflow as tf
     except ImportError:
@@ -71,3 +74,11 @@ def _spec(name: str, spec: Any) -> TensorSpec:
     shape = [-1 if d is None else int(d) for d in spec.shape.as_list()] if spec.shape.rank is not None else [-1]
     datatype = "BYTES" if spec.dtype.name == "string" else NAMES.get(np.dtype(spec.dtype.as_numpy_dtype), "BYTES")
     return TensorSpec(name, datatype, shape)
+
+
+def _import_triton_first() -> None:
+    """TensorFlow and Triton (the compiler PyTorch's CUDA builds install, which torch and transformers import on
+    their own) each carry LLVM: importing Triton after TensorFlow kills the process with a segmentation fault, the
+    other order works. A stage may serve a PyTorch or Hugging Face model next to this one, so Triton goes first."""
+    if "tensorflow" not in sys.modules and importlib.util.find_spec("triton") is not None:
+        importlib.import_module("triton")
