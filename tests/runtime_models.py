@@ -139,7 +139,9 @@ def affine(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> tuple[np.ndar
 
 def save_savedmodel(directory: Path, weight: np.ndarray, bias: np.ndarray) -> Path:
     """The same affine model as a TensorFlow SavedModel: serving_default takes x, gives y and z."""
-    import tensorflow as tf
+    from jupyter_easymaker.serving.savedmodel import import_tensorflow
+
+    tf = import_tensorflow()  # after Triton, as the model server does
 
     class Affine(tf.Module):
         def __init__(self):

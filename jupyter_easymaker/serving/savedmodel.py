@@ -27,12 +27,7 @@ def load(path: Path, parameters: dict[str, str]) -> Loaded:
 
 def load_dir(root: Path, signature_name: str = DEFAULT_SIGNATURE, inputs: list[TensorSpec] | None = None,
              outputs: list[TensorSpec] | None = None, version: str = "1") -> Loaded:  # fmt: skip
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    _import_triton_first()
-    try:
-        import tensorflow as tf
-    except ImportError:
-        raise LoadError("TensorFlow serving needs TensorFlow: pip install 'jupyter-easymaker[tensorflow]'") from None
+    tf = import_tensorflow()
     try:
         model = tf.saved_model.load(str(root))
     except Exception as err:  # TensorFlow raises many types for unreadable models
@@ -76,9 +71,15 @@ def _spec(name: str, spec: Any) -> TensorSpec:
     return TensorSpec(name, datatype, shape)
 
 
-def _import_triton_first() -> None:
-    """TensorFlow and Triton (the compiler PyTorch's CUDA builds install, which torch and transformers import on
-    their own) each carry LLVM: importing Triton after TensorFlow kills the process with a segmentation fault, the
-    other order works. A stage may serve a PyTorch or Hugging Face model next to this one, so Triton goes first."""
+def import_tensorflow() -> Any:
+    """TensorFlow, imported after Triton when Triton is installed. Triton is the compiler PyTorch's CUDA builds
+    install, and torch and transformers import it on their own; it and TensorFlow each carry LLVM, and importing
+    Triton after TensorFlow kills the process with a segmentation fault (the other order works). A model server may
+    serve a PyTorch or Hugging Face model next to a TensorFlow one, so Triton goes first."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if "tensorflow" not in sys.modules and importlib.util.find_spec("triton") is not None:
         importlib.import_module("triton")
+    try:
+        return importlib.import_module("tensorflow")
+    except ImportError:
+        raise LoadError("TensorFlow serving needs TensorFlow: pip install 'jupyter-easymaker[tensorflow]'") from None
