@@ -78,6 +78,9 @@ def lab(browser, lab_server, artifacts, request):
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
     page.goto(lab_server.lab_url())
+    # Until the lab has restored its layout it may still open and focus the launcher, taking the keyboard away.
+    page.wait_for_function("() => !!window.jupyterapp")
+    page.evaluate("() => window.jupyterapp.restored.then(() => true)")
     page.locator(".lm-TabBar-tab[data-id='jupyter-easymaker-panel']").click()
     page.locator("#jupyter-easymaker-panel .jp-EasyMaker-kind").first.wait_for()
     yield page

@@ -34,13 +34,11 @@ def test_thousand_trainings_virtualised_filter_keyboard(lab: Page, lab_api, lab_
     assert rows.count() < 60
 
     # The keyboard: Home, arrows, Enter opens the focused one (newest first: the seed, then the newest copies).
-    listbox.focus()
-    lab.keyboard.press("Home")
-    lab.keyboard.press("ArrowDown")
-    lab.keyboard.press("ArrowDown")
+    for key in ("Home", "ArrowDown", "ArrowDown"):
+        listbox.press(key)  # focuses the list, then the key
     focused = panel.locator(".jp-EasyMaker-row[aria-selected='true'] .jp-EasyMaker-row-name")
     expect(focused).to_have_text("bulk-0997")
-    lab.keyboard.press("Enter")
+    listbox.press("Enter")
     expect(lab.locator(".jp-EasyMaker-detail-widget:visible h1")).to_have_text("bulk-0997")
 
     # The filter box narrows a thousand to one.
