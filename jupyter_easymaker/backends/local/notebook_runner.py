@@ -16,17 +16,14 @@ import sys
 import time
 from pathlib import Path
 
-import psutil
-
 from ...pod import continit
 from ...storage import StorageConfig, StorageError, resolve
 from ..base import NotebookSpec
 from .launch import free_port
 from .notebooks import NotebookDir, end_process_tree
-from .rundir import process_identity, read_json, write_json
+from .rundir import UsageSampler, process_identity, read_json, write_json
 
 POLL_SECONDS = 0.2
-USAGE_SECONDS = 2.0
 STOP_GRACE_SECONDS = 10.0
 #: Inherited variables that would point the notebook's server at the platform server's own state.
 INHERITED_PREFIXES = ("JUPYTER", "JPY_", "EM_", "IPYTHONDIR")
@@ -161,7 +158,7 @@ class Supervisor:
         return subprocess.run(probe, capture_output=True, timeout=60).returncode == 0
 
     def supervise(self, server: subprocess.Popen) -> str:
-        sampler = UsageSampler(self.nb.usage, server.pid)
+        sampler = UsageSampler(self.nb.usage, [server.pid])
         identity = read_json(self.nb.server) or process_identity(server.pid)
         while True:
             try:
@@ -189,35 +186,6 @@ class Supervisor:
             {"generation": self.generation, "message": message, "started_at": self.started_at,
              "finished_at": time.time()},
         )  # fmt: skip
-
-
-class UsageSampler:
-    """CPU and memory of the notebook's server and everything under it (kernels, terminals), every few seconds."""
-
-    def __init__(self, path: Path, pid: int) -> None:
-        self.path = path
-        self.root = psutil.Process(pid)
-        self.known: dict[int, psutil.Process] = {}
-        self.next_at = time.time()
-
-    def maybe_sample(self) -> None:
-        if time.time() < self.next_at:
-            return
-        self.next_at = time.time() + USAGE_SECONDS
-        cpu, memory = 0.0, 0
-        try:
-            tree = [self.root, *self.root.children(recursive=True)]
-        except psutil.Error:
-            return
-        for proc in tree:
-            proc = self.known.setdefault(proc.pid, proc)
-            try:
-                cpu += proc.cpu_percent()
-                memory += proc.memory_info().rss
-            except psutil.Error:
-                continue
-        with open(self.path, "a", encoding="utf-8") as file:
-            file.write(json.dumps({"t": time.time(), "cpu": cpu, "mem": memory}) + "\n")
 
 
 def main(argv: list[str]) -> int:

@@ -89,3 +89,40 @@ def read_complete_lines(path: Path, cursor: int) -> tuple[list[bytes], int]:
     if end < 0:
         return [], cursor
     return [line for line in chunk[: end + 1].splitlines() if line.strip()], cursor + end + 1
+
+
+USAGE_SECONDS = 2.0
+
+
+class UsageSampler:
+    """CPU and memory of some processes and everything under them, appended to a JSONL file every few seconds (the
+    Monitoring tab): a training's workers, a notebook's server with its kernels and terminals."""
+
+    def __init__(self, path: Path, pids: list[int]) -> None:
+        self.path = path
+        self.roots = [psutil.Process(pid) for pid in pids]
+        self.known: dict[int, psutil.Process] = {}
+        self.next_at = time.time()
+
+    def maybe_sample(self) -> None:
+        if time.time() < self.next_at:
+            return
+        self.next_at = time.time() + USAGE_SECONDS
+        cpu, memory, read = 0.0, 0, False
+        for root in self.roots:
+            try:
+                tree = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                continue  # ended
+            read = True
+            for proc in tree:
+                proc = self.known.setdefault(proc.pid, proc)
+                try:
+                    cpu += proc.cpu_percent()
+                    memory += proc.memory_info().rss
+                except psutil.Error:
+                    continue
+        if not read:
+            return  # all of them ended: nothing is using 0 %, there is nothing to sample
+        with open(self.path, "a", encoding="utf-8") as file:
+            file.write(json.dumps({"t": time.time(), "cpu": cpu, "mem": memory}) + "\n")

@@ -17,15 +17,12 @@ import threading
 import time
 from pathlib import Path
 
-import psutil
-
 from ...storage import StorageConfig, StorageError, stage_in, upload
 from ..base import Phase, WorkSpec
 from .launch import StagedPaths, Worker, workers
-from .rundir import RunDir, process_identity, signal_group, write_json
+from .rundir import RunDir, UsageSampler, process_identity, signal_group, write_json
 
 POLL_SECONDS = 0.1
-USAGE_SECONDS = 2.0
 STOP_GRACE_SECONDS = 10.0
 MAX_LINE = 1 << 20
 
@@ -214,7 +211,7 @@ class Runner:
                 self.log.pump(proc.stdout, "stdout", worker.rank),
                 self.log.pump(proc.stderr, "stderr", worker.rank),
             ]
-        sampler = UsageSampler(self.run.usage, procs)
+        sampler = UsageSampler(self.run.usage, [p.pid for p in procs if p.poll() is None])
         outcome: tuple[Phase, str] | None = None
         while outcome is None:
             _wait_any(procs, POLL_SECONDS)
@@ -269,36 +266,6 @@ class Runner:
             self.run.result,
             {"phase": phase.value, "message": message, "started_at": self.started_at, "finished_at": time.time()},
         )
-
-
-class UsageSampler:
-    """CPU and memory of the workers and their children, every few seconds (the Monitoring tab)."""
-
-    def __init__(self, path: Path, procs: list[subprocess.Popen]) -> None:
-        self.path = path
-        self.roots = [psutil.Process(p.pid) for p in procs if p.poll() is None]
-        self.known: dict[int, psutil.Process] = {}
-        self.next_at = time.time()
-
-    def maybe_sample(self) -> None:
-        if time.time() < self.next_at:
-            return
-        self.next_at = time.time() + USAGE_SECONDS
-        cpu, memory = 0.0, 0
-        for root in self.roots:
-            try:
-                tree = [root, *root.children(recursive=True)]
-            except psutil.Error:
-                continue
-            for proc in tree:
-                proc = self.known.setdefault(proc.pid, proc)
-                try:
-                    cpu += proc.cpu_percent()
-                    memory += proc.memory_info().rss
-                except psutil.Error:
-                    continue
-        with open(self.path, "a", encoding="utf-8") as file:
-            file.write(json.dumps({"t": time.time(), "cpu": cpu, "mem": memory}) + "\n")
 
 
 def _wait_any(procs: list[subprocess.Popen], seconds: float) -> None:
