@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ..errors import EasyMakerError
+from ..pipeline_spec import container_components
 
 # KFP parameter types -> how a string from the console / SDK becomes the typed value the executor needs.
 PARAMETER_TYPES = ("STRING", "NUMBER_INTEGER", "NUMBER_DOUBLE", "BOOLEAN", "LIST", "STRUCT", "TASK_FINAL_STATUS")
@@ -136,20 +137,6 @@ def default_value(info: dict) -> Any:
     if info.get("parameterType") == "NUMBER_INTEGER" and isinstance(value, float) and value.is_integer():
         return int(value)
     return value
-
-
-def container_components(spec: dict) -> list[str]:
-    """Components that are container components (not lightweight Python ones): they need a container runtime."""
-    executors = (spec.get("deploymentSpec") or {}).get("executors") or {}
-    found = []
-    for label, executor in executors.items():
-        container = executor.get("container")
-        if container is None:
-            continue
-        parts = [*(container.get("command") or []), *(container.get("args") or [])]
-        if not any("kfp.dsl.executor_main" in str(part) for part in parts):
-            found.append(label.removeprefix("exec-"))
-    return found
 
 
 def graph(spec: dict) -> dict:

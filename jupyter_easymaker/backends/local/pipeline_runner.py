@@ -25,6 +25,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from ...pipeline_spec import container_components
 from .rundir import RunDir, process_identity, signal_group, write_json
 
 POLL_SECONDS = 0.1
@@ -390,7 +391,9 @@ def execute(run: RunDir) -> dict:
     manifest = run.root / "pipeline.yaml"
     manifest.write_text(plan["manifest"])
     pipeline_spec = load_component_from_file(str(manifest)).pipeline_spec
-    containers = _container_components(pipeline_spec)
+    from google.protobuf import json_format
+
+    containers = sorted(container_components(json_format.MessageToDict(pipeline_spec)))
     if containers:
         return {
             "phase": "create_failed", "started_at": started, "finished_at": time.time(),
@@ -420,21 +423,6 @@ def execute(run: RunDir) -> dict:
     failed = sorted(t for t, e in STATE.tasks.items() if e.get("state") == "FAILED" and e.get("kind") == "task")
     message = f"Task(s) failed: {', '.join(failed)}; see each task's log." if failed else "The pipeline failed."
     return {"phase": "failed", "message": message, "started_at": started, "finished_at": finished}
-
-
-def _container_components(pipeline_spec) -> list[str]:
-    from google.protobuf import json_format
-
-    found = []
-    executors = json_format.MessageToDict(pipeline_spec.deployment_spec).get("executors") or {}
-    for label, executor in executors.items():
-        container = executor.get("container")
-        if container is None:
-            continue
-        parts = [*(container.get("command") or []), *(container.get("args") or [])]
-        if not any("kfp.dsl.executor_main" in str(part) for part in parts):
-            found.append(label.removeprefix("exec-"))
-    return sorted(found)
 
 
 def _watch_stop(run: RunDir) -> None:
