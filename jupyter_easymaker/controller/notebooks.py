@@ -10,15 +10,15 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..backends.base import ImageRef, NotebookBackend, NotebookObservation, NotebookSpec, Resources
 from ..platform import Platform, now
 from ..resources import notebooks
 from ..resources.statuses import NOTEBOOK_ACTIVE, NOTEBOOK_LAUNCH_FAILED, NOTEBOOK_LAUNCHING, NotebookStatus
-from ..store import NotebookRow, UsageRow
-from .reconciler import utc
+from ..store import NotebookRow
+from .reconciler import ingest_usage, utc
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class NotebookReconciler:
             self.backend.start(notebook_work(self.platform, row, self.url_root))
             return
         seen = self.backend.observe(row.id)
-        self._ingest_usage(session, row)
+        ingest_usage(session, self.backend, row)
         if seen.applied_resources and seen.applied_resources != row.applied_resources:
             row.applied_resources = seen.applied_resources
         if status in NOTEBOOK_LAUNCHING:
@@ -134,16 +134,6 @@ class NotebookReconciler:
             self._set(row, S.DELETE_FAILED, f"Could not remove the notebook's storage: {err}. Please delete again.")
             return
         notebooks.forget(session, row)
-
-    def _ingest_usage(self, session: Session, row: NotebookRow) -> None:
-        samples, cursor = self.backend.read_usage(row.id, row.usage_cursor)
-        if samples:
-            session.execute(
-                insert(UsageRow),
-                [{"resource_id": row.id, "time": utc(s.time), "cpu_percent": s.cpu_percent,
-                  "memory_bytes": s.memory_bytes} for s in samples],
-            )  # fmt: skip
-        row.usage_cursor = cursor
 
     @staticmethod
     def _overdue(row: NotebookRow, limit: timedelta) -> bool:

@@ -20,11 +20,12 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..backends import Backend, LogLine, Phase
+from ..backends.base import NotebookBackend
 from ..platform import Platform, now
 from ..resources import trainings
 from ..resources.schema import KATIB_DEFAULT_METRIC_FILTER
 from ..resources.statuses import TRAINING_FINAL, ExperimentStatus, TrainingStatus
-from ..store import ExperimentRow, LogRow, MetricRow, TrainingRow, UsageRow
+from ..store import ExperimentRow, LogRow, MetricRow, NotebookRow, TrainingRow, UsageRow
 from .tuning import TuningReconciler
 from .workload import training_work
 
@@ -58,6 +59,18 @@ STREAM_LEVEL = {"stdout": "INFO", "stderr": "ERROR", "system": "INFO"}  # unless
 
 def utc(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, timezone.utc).replace(tzinfo=None)
+
+
+def ingest_usage(session: Session, backend: Backend | NotebookBackend, row: TrainingRow | NotebookRow) -> None:
+    """The usage samples the backend has after the row's cursor, stored with the cursor in the same transaction."""
+    samples, cursor = backend.read_usage(row.id, row.usage_cursor)
+    if samples:
+        session.execute(
+            insert(UsageRow),
+            [{"resource_id": row.id, "time": utc(s.time), "cpu_percent": s.cpu_percent,
+              "memory_bytes": s.memory_bytes} for s in samples],
+        )  # fmt: skip
+    row.usage_cursor = cursor
 
 
 class Controller:
@@ -231,14 +244,7 @@ class Controller:
             row.log_cursor = cursor
             if not lines or not drain:
                 break
-        samples, cursor = backend.read_usage(row.id, row.usage_cursor)
-        if samples:
-            session.execute(
-                insert(UsageRow),
-                [{"resource_id": row.id, "time": utc(s.time), "cpu_percent": s.cpu_percent,
-                  "memory_bytes": s.memory_bytes} for s in samples],
-            )  # fmt: skip
-        row.usage_cursor = cursor
+        ingest_usage(session, backend, row)
 
     def _store_lines(
         self, session: Session, row: TrainingRow, lines: list[LogLine], pattern: re.Pattern, steps: dict[str, int]
