@@ -160,3 +160,17 @@ def write_script(directory: Path, body: str, name: str = "train.py") -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / name).write_text(body)
     return directory
+
+
+@pytest.fixture
+def sdk(shared_server, monkeypatch):
+    """The public `easymaker` SDK, initialised against the shared server (its 10 s polling cut to 0.2 s)."""
+    import easymaker
+    from easymaker.common.base_model.easymaker_base_model import EasyMakerBaseModel
+
+    monkeypatch.setenv("EM_API_URL", f"{shared_server.url}easymaker")
+    monkeypatch.delenv("EM_TOKEN", raising=False)
+    monkeypatch.delenv("EM_EXPERIMENT_ID", raising=False)
+    monkeypatch.setattr(EasyMakerBaseModel.wait, "__defaults__", ("create", 0.2))
+    easymaker.init(appkey="local", region="kr1", access_token=TOKEN)
+    return easymaker

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import easymaker
 import pytest
-from conftest import TOKEN, write_script
-from easymaker.common.base_model.easymaker_base_model import EasyMakerBaseModel
+from conftest import write_script
 from easymaker.common.exceptions import EasyMakerError
 
 OBS = "obs://kr1-api-object-storage.nhncloudservice.com/v1/AUTH_tenant/container"
-
-
-@pytest.fixture
-def sdk(shared_server, monkeypatch):
-    monkeypatch.setenv("EM_API_URL", f"{shared_server.url}easymaker")
-    monkeypatch.delenv("EM_TOKEN", raising=False)
-    monkeypatch.delenv("EM_EXPERIMENT_ID", raising=False)
-    monkeypatch.setattr(EasyMakerBaseModel.wait, "__defaults__", ("create", 0.2))  # the SDK polls every 10 s
-    easymaker.init(appkey="local", region="kr1", access_token=TOKEN)
-    return easymaker
 
 
 @pytest.fixture

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import easymaker
 import pytest
-from conftest import TOKEN
-from easymaker.common.base_model.easymaker_base_model import EasyMakerBaseModel
 from easymaker.common.exceptions import EasyMakerError
 from pipeline_defs import compile_all
 
@@ -13,16 +10,6 @@ from pipeline_defs import compile_all
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory):
     return compile_all(tmp_path_factory.mktemp("pipelines"))
-
-
-@pytest.fixture
-def sdk(shared_server, monkeypatch):
-    monkeypatch.setenv("EM_API_URL", f"{shared_server.url}easymaker")
-    monkeypatch.delenv("EM_TOKEN", raising=False)
-    monkeypatch.delenv("EM_EXPERIMENT_ID", raising=False)
-    monkeypatch.setattr(EasyMakerBaseModel.wait, "__defaults__", ("create", 0.2))  # the SDK polls every 10 s
-    easymaker.init(appkey="local", region="kr1", access_token=TOKEN)
-    return easymaker
 
 
 def test_pipeline_upload_run_list_delete(sdk, compiled):

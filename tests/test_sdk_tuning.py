@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import easymaker
 import pytest
-from conftest import TOKEN, write_script
-from easymaker.common.base_model.easymaker_base_model import EasyMakerBaseModel
+from conftest import write_script
 from easymaker.common.exceptions import EasyMakerError
 
 IMAGE, FLAVOR = "Ubuntu 22.04 CPU PyTorch Training", "m2.c2m4"
@@ -23,16 +21,6 @@ if args.optimizer == "slow":
 for epoch in range(args.epochs):
     print(f"epoch={epoch} val_loss={abs(args.learning_rate - 0.03) + 1 / (epoch + 1)}", flush=True)
 """
-
-
-@pytest.fixture
-def sdk(shared_server, monkeypatch):
-    monkeypatch.setenv("EM_API_URL", f"{shared_server.url}easymaker")
-    monkeypatch.delenv("EM_TOKEN", raising=False)
-    monkeypatch.delenv("EM_EXPERIMENT_ID", raising=False)
-    monkeypatch.setattr(EasyMakerBaseModel.wait, "__defaults__", ("create", 0.2))  # the SDK polls every 10 s
-    easymaker.init(appkey="local", region="kr1", access_token=TOKEN)
-    return easymaker
 
 
 def specs(sdk, optimizers: str) -> list:
