@@ -93,18 +93,24 @@ def test_failing_script_waits_and_shows_fail_train_and_its_error(kernel):
 
 @pytest.mark.parametrize(
     ("answer", "said", "status"),
-    [("s", "Stopping 'interrupted-s'", "STOPPED"), ("d", "Detached; 'interrupted-d' keeps running", "RUNNING")],
+    [
+        ("s", "Stopping 'interrupted-s'", "STOPPED"),
+        ("d", "Detached; 'interrupted-d' keeps running", "RUNNING"),
+        (None, "Detached; 'interrupted-nostdin' keeps running", "RUNNING"),  # a frontend without stdin: no question
+    ],
 )
 def test_interrupt_while_waiting_asks_to_stop_or_detach(kernel, api, answer, said, status):
-    name = f"interrupted-{answer}"
+    name = f"interrupted-{answer or 'nostdin'}"
     body = "import time\nprint('started', flush=True)\ntime.sleep(120)\n"
-    msg_id = kernel.client.execute(cell(f"%%em_train --experiment magic --name {name} --wait", body), allow_stdin=True)
+    code = cell(f"%%em_train --experiment magic --name {name} --wait", body)
+    msg_id = kernel.client.execute(code, allow_stdin=answer is not None)
     kernel.wait_for(lambda ms: any(m["msg_type"] == "stream" and "started" in m["content"]["text"]
                                    and m["parent_header"].get("msg_id") == msg_id for m in ms))  # fmt: skip
     kernel.manager.interrupt_kernel()
-    prompt = kernel.client.get_stdin_msg(timeout=30)
-    assert f"Stop training '{name}' too, or only detach?" in prompt["content"]["prompt"]
-    kernel.client.input(answer)
+    if answer is not None:
+        prompt = kernel.client.get_stdin_msg(timeout=30)
+        assert f"Stop training '{name}' too, or only detach?" in prompt["content"]["prompt"]
+        kernel.client.input(answer)
     reply = kernel.collect(msg_id)
     assert reply.status == "ok" and said in reply.stdout, reply
     training = api.get("/trainings", params={"trainingNameList": name})["trainingList"][0]
